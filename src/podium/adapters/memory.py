@@ -1,0 +1,164 @@
+"""In-memory adapters of every port, for embedding apps' tests and podium's own use-case tests."""
+
+import copy
+import itertools
+from collections.abc import Mapping
+from typing_extensions import override
+
+import pandas as pd
+
+from podium.domain.errors import RegistryError, StorageError, TrackingError
+from podium.domain.model import DatasetLineage, FittedModel, ModelVersion, RunRecord, RunStatus
+from podium.ports import ExperimentTracker, ModelRegistry, TableStore
+
+
+class InMemoryTableStore(TableStore):
+    """Tables kept in a dict by URI; reads return copies so callers cannot alter what is stored."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame] | None = None) -> None:
+        self.tables: dict[str, pd.DataFrame] = {k: v.copy() for k, v in (tables or {}).items()}
+
+    @override
+    def read(self, uri: str) -> pd.DataFrame:
+        _check_suffix(uri)
+        if uri not in self.tables:
+            raise StorageError(f"{uri}: no table there; check the path")
+        return self.tables[uri].copy()
+
+    @override
+    def write(self, table: pd.DataFrame, uri: str) -> None:
+        _check_suffix(uri)
+        self.tables[uri] = table.copy()
+
+    @override
+    def exists(self, uri: str) -> bool:
+        return uri in self.tables
+
+
+def _check_suffix(uri: str) -> None:
+    if not uri.endswith((".parquet", ".csv")):
+        raise StorageError(f"{uri}: unsupported format; use a .parquet or .csv path")
+
+
+class InMemoryExperimentTracker(ExperimentTracker):
+    """Runs kept as `RunRecord`s in a dict, with the tables logged to each."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, RunRecord] = {}
+        self.tables: dict[tuple[str, str], pd.DataFrame] = {}
+        self._ids = itertools.count(1)
+
+    @override
+    def start_run(
+        self,
+        experiment: str,
+        *,
+        run_name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        parent_run_id: str | None = None,
+    ) -> str:
+        if parent_run_id is not None:
+            self._run(parent_run_id)
+        run_id = f"run-{next(self._ids)}"
+        self.runs[run_id] = RunRecord(
+            run_id=run_id,
+            experiment=experiment,
+            name=run_name,
+            status=RunStatus.RUNNING,
+            params={},
+            metrics={},
+            tags=dict(tags or {}),
+            parent_run_id=parent_run_id,
+        )
+        return run_id
+
+    @override
+    def log_params(self, run_id: str, params: Mapping[str, object]) -> None:
+        run = self._run(run_id)
+        self._update(run, params={**run.params, **{k: str(v) for k, v in params.items()}})
+
+    @override
+    def log_metrics(self, run_id: str, metrics: Mapping[str, float]) -> None:
+        run = self._run(run_id)
+        self._update(run, metrics={**run.metrics, **{k: float(v) for k, v in metrics.items()}})
+
+    @override
+    def set_tags(self, run_id: str, tags: Mapping[str, str]) -> None:
+        run = self._run(run_id)
+        self._update(run, tags={**run.tags, **tags})
+
+    @override
+    def log_table(self, run_id: str, table: pd.DataFrame, name: str) -> None:
+        run = self._run(run_id)
+        self.tables[(run_id, name)] = table.copy()
+        self._update(run, tables=(*run.tables, name) if name not in run.tables else run.tables)
+
+    @override
+    def log_dataset(self, run_id: str, lineage: DatasetLineage) -> None:
+        run = self._run(run_id)
+        self._update(run, datasets=(*run.datasets, lineage))
+
+    @override
+    def end_run(self, run_id: str, status: RunStatus = RunStatus.FINISHED) -> None:
+        self._update(self._run(run_id), status=status)
+
+    @override
+    def get_run(self, run_id: str) -> RunRecord:
+        return self._run(run_id)
+
+    def _run(self, run_id: str) -> RunRecord:
+        if run_id not in self.runs:
+            raise TrackingError(f"run {run_id!r} does not exist")
+        return self.runs[run_id]
+
+    def _update(self, run: RunRecord, **changes: object) -> None:
+        self.runs[run.run_id] = run.model_copy(update=changes)
+
+
+class InMemoryModelRegistry(ModelRegistry):
+    """Versions kept in a dict by name; models are deep-copied in and out, as a store would."""
+
+    def __init__(self) -> None:
+        self.versions: dict[str, list[tuple[ModelVersion, FittedModel]]] = {}
+
+    @override
+    def register(
+        self,
+        model: FittedModel,
+        *,
+        name: str,
+        run_id: str,
+        input_example: pd.DataFrame,
+        tags: Mapping[str, str] | None = None,
+    ) -> ModelVersion:
+        missing = [f for f in model.features if f not in input_example.columns]
+        if missing:
+            raise RegistryError(f"input example lacks the model's feature column(s) {missing}")
+        versions = self.versions.setdefault(name, [])
+        entry = ModelVersion(
+            name=name,
+            version=len(versions) + 1,
+            run_id=run_id,
+            source=f"memory://{name}/{len(versions) + 1}",
+            tags=dict(tags or {}),
+        )
+        versions.append((entry, copy.deepcopy(model)))
+        return entry
+
+    @override
+    def get_version(self, name: str, version: int) -> ModelVersion:
+        return self._entry(name, version)[0]
+
+    @override
+    def list_versions(self, name: str) -> list[ModelVersion]:
+        return [entry for entry, _ in self.versions.get(name, [])]
+
+    @override
+    def load(self, name: str, version: int) -> FittedModel:
+        return copy.deepcopy(self._entry(name, version)[1])
+
+    def _entry(self, name: str, version: int) -> tuple[ModelVersion, FittedModel]:
+        versions = self.versions.get(name, [])
+        if not 1 <= version <= len(versions):
+            raise RegistryError(f"model {name!r} has no version {version}")
+        return versions[version - 1]

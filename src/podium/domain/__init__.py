@@ -1,0 +1,1 @@
+"""Models and rules of the model lifecycle: pure, no I/O, no vendor imports."""

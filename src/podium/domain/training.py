@@ -1,0 +1,56 @@
+"""The training use case's request and result."""
+
+from typing import Self
+
+from pydantic import Field, JsonValue, model_validator
+
+from podium.domain.base import Frozen
+from podium.domain.dataset import DatasetSpec
+from podium.domain.gate import GateVerdict, QualityGate
+from podium.domain.metrics import MetricName, check_metrics, default_metrics
+from podium.domain.splits import SplitPolicy, TimeHoldout
+
+
+class TrainingRequest(Frozen):
+    """Train one model on one table, judge it on a holdout, and register it if it passes.
+
+    `metrics` empty means every metric of the task. With `refit_full`, the registered model is
+    refitted on all rows after the holdout has judged the model fitted on the train part.
+    """
+
+    data_uri: str = Field(min_length=1)
+    dataset: DatasetSpec
+    split: SplitPolicy = TimeHoldout()
+    params: dict[str, JsonValue] = {}
+    metrics: tuple[MetricName, ...] = ()
+    gate: QualityGate = QualityGate()
+    experiment: str = "podium"
+    run_name: str | None = None
+    model_name: str = Field(default="model", min_length=1)
+    register: bool = True
+    refit_full: bool = False
+
+    @model_validator(mode="after")
+    def _metrics_fit_the_task(self) -> Self:
+        check_metrics(self.metrics, self.dataset.task)
+        check_metrics(self.gate.root.keys(), self.dataset.task)
+        return self
+
+    @property
+    def metric_names(self) -> tuple[MetricName, ...]:
+        """The metrics to compute: those asked for, or every metric of the task."""
+        return self.metrics or default_metrics(self.dataset.task)
+
+
+class TrainingResult(Frozen):
+    """What a training run produced: holdout and train metrics, and the version or the refusal."""
+
+    run_id: str
+    metrics: dict[str, float]
+    train_metrics: dict[str, float]
+    gate: GateVerdict
+    model_name: str
+    model_version: int | None
+    n_train: int
+    n_test: int
+    data_digest: str

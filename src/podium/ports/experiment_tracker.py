@@ -1,0 +1,56 @@
+"""ExperimentTracker: runs with params, metrics, tables and dataset lineage."""
+
+from abc import abstractmethod
+from collections.abc import Mapping
+from typing import Protocol
+
+import pandas as pd
+
+from podium.domain.model import DatasetLineage, RunRecord, RunStatus
+
+
+class ExperimentTracker(Protocol):
+    """Records what a job did, one run per job, addressed by explicit run ids.
+
+    Every method raises `TrackingError` when the backend refuses or fails the call; an unknown
+    run id is such a failure.
+    """
+
+    @abstractmethod
+    def start_run(
+        self,
+        experiment: str,
+        *,
+        run_name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        parent_run_id: str | None = None,
+    ) -> str:
+        """Open a run in `experiment` (created if absent), nested under `parent_run_id`; return its id."""
+
+    @abstractmethod
+    def log_params(self, run_id: str, params: Mapping[str, object]) -> None:
+        """Record parameters; values are stored as their string form."""
+
+    @abstractmethod
+    def log_metrics(self, run_id: str, metrics: Mapping[str, float]) -> None:
+        """Record metric values."""
+
+    @abstractmethod
+    def set_tags(self, run_id: str, tags: Mapping[str, str]) -> None:
+        """Set tags on the run."""
+
+    @abstractmethod
+    def log_table(self, run_id: str, table: pd.DataFrame, name: str) -> None:
+        """Attach `table` to the run under `name` (a file name such as `importance.json`)."""
+
+    @abstractmethod
+    def log_dataset(self, run_id: str, lineage: DatasetLineage) -> None:
+        """Record that the run used the table described by `lineage`."""
+
+    @abstractmethod
+    def end_run(self, run_id: str, status: RunStatus = RunStatus.FINISHED) -> None:
+        """Close the run with `status`."""
+
+    @abstractmethod
+    def get_run(self, run_id: str) -> RunRecord:
+        """Return what the tracker holds of the run."""
