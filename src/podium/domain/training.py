@@ -27,7 +27,7 @@ class TrainingRequest(Frozen):
     experiment: str = "podium"
     run_name: str | None = None
     model_name: str = Field(default="model", min_length=1)
-    register: bool = True
+    register_model: bool = True
     refit_full: bool = False
 
     @model_validator(mode="after")
