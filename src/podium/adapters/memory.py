@@ -1,22 +1,35 @@
 """In-memory adapters of every port, for embedding apps' tests and podium's own use-case tests."""
 
 import copy
+import io
 import itertools
 from collections.abc import Mapping
+from pathlib import PurePosixPath
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pydantic import JsonValue
 from typing_extensions import override
 
-import pandas as pd
-
-from podium.domain.errors import RegistryError, StorageError, TrackingError
+from podium.domain.dataset import FeatureKind, Task
+from podium.domain.errors import ConfigError, ModelError, RegistryError, StorageError, TrackingError
 from podium.domain.model import DatasetLineage, FittedModel, ModelVersion, RunRecord, RunStatus
-from podium.ports import ExperimentTracker, ModelRegistry, TableStore
+from podium.ports import ExperimentTracker, ModelFramework, ModelRegistry, TableStore
 
 
 class InMemoryTableStore(TableStore):
-    """Tables kept in a dict by URI; reads return copies so callers cannot alter what is stored."""
+    """Tables kept in a dict by URI; reads return copies so callers cannot alter what is stored.
+
+    It refuses what the file-backed stores refuse: a suffix other than `.parquet` or `.csv` (in
+    any case), and a `.parquet` table that pyarrow cannot encode. Like them it keeps the columns
+    only, so reads return a default `RangeIndex`; unlike csv files it keeps every dtype.
+    """
 
     def __init__(self, tables: Mapping[str, pd.DataFrame] | None = None) -> None:
-        self.tables: dict[str, pd.DataFrame] = {k: v.copy() for k, v in (tables or {}).items()}
+        self.tables: dict[str, pd.DataFrame] = {
+            k: v.reset_index(drop=True) for k, v in (tables or {}).items()
+        }
 
     @override
     def read(self, uri: str) -> pd.DataFrame:
@@ -27,17 +40,34 @@ class InMemoryTableStore(TableStore):
 
     @override
     def write(self, table: pd.DataFrame, uri: str) -> None:
-        _check_suffix(uri)
-        self.tables[uri] = table.copy()
+        if _check_suffix(uri) == ".parquet":
+            _check_parquet_encodable(table, uri)
+        self.tables[uri] = table.reset_index(drop=True)
 
     @override
     def exists(self, uri: str) -> bool:
         return uri in self.tables
 
 
-def _check_suffix(uri: str) -> None:
-    if not uri.endswith((".parquet", ".csv")):
-        raise StorageError(f"{uri}: unsupported format; use a .parquet or .csv path")
+def _check_suffix(uri: str) -> str:
+    suffix = PurePosixPath(uri).suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        raise StorageError(
+            f"{uri}: unsupported suffix {suffix!r}; use a path ending in one of .parquet, .csv"
+        )
+    return suffix
+
+
+def _check_parquet_encodable(table: pd.DataFrame, uri: str) -> None:
+    # Encoding is the one step of a parquet write that fails on the data itself (say, an object
+    # column of dicts and numbers), so the fake must fail there too or tests pass that prod fails.
+    try:
+        table.to_parquet(io.BytesIO(), index=False)
+    except (ValueError, pa.ArrowException) as exc:
+        raise StorageError(
+            f"{uri}: the table cannot be written as parquet ({exc}); convert the offending "
+            "column to plain values; nothing was written"
+        ) from exc
 
 
 class InMemoryExperimentTracker(ExperimentTracker):
@@ -162,3 +192,63 @@ class InMemoryModelRegistry(ModelRegistry):
         if not 1 <= version <= len(versions):
             raise RegistryError(f"model {name!r} has no version {version}")
         return versions[version - 1]
+
+
+class InMemoryModelFramework(ModelFramework):
+    """A constant model: the target's mean (regression) or class shares (classification).
+
+    `params` may hold `shift`, a number added to every regression prediction, so that tests can
+    make one model measurably worse than another.
+    """
+
+    name = "memory"
+
+    @override
+    def check_params(self, params: Mapping[str, JsonValue]) -> None:
+        unknown = sorted(set(params) - {"shift"})
+        if unknown:
+            raise ConfigError(f"model.params: {unknown} are not parameters of the memory model")
+
+    @override
+    def fit(
+        self,
+        features: pd.DataFrame,
+        target: pd.Series,
+        *,
+        kinds: Mapping[str, FeatureKind],
+        task: Task,
+        params: Mapping[str, JsonValue],
+    ) -> FittedModel:
+        self.check_params(params)
+        if task is Task.CLASSIFICATION:
+            shares = target.value_counts(normalize=True).sort_index()
+            state: object = shares
+        else:
+            shift = params.get("shift", 0.0)
+            state = float(target.mean()) + float(shift if isinstance(shift, int | float) else 0.0)
+        return FittedModel(framework=self.name, estimator=state, features=tuple(kinds), task=task)
+
+    @override
+    def predict(self, model: FittedModel, features: pd.DataFrame) -> np.ndarray:
+        missing = [c for c in model.features if c not in features.columns]
+        if missing:
+            raise ModelError(f"the rows to score lack the model's feature column(s) {missing}")
+        if isinstance(model.estimator, pd.Series):
+            return np.full(len(features), model.estimator.idxmax())
+        return np.full(len(features), model.estimator, dtype=float)
+
+    @override
+    def predict_proba(self, model: FittedModel, features: pd.DataFrame) -> np.ndarray | None:
+        if not isinstance(model.estimator, pd.Series):
+            return None
+        return np.tile(model.estimator.to_numpy(), (len(features), 1))
+
+    @override
+    def classes(self, model: FittedModel) -> np.ndarray | None:
+        if not isinstance(model.estimator, pd.Series):
+            return None
+        return model.estimator.index.to_numpy()
+
+    @override
+    def feature_importance(self, model: FittedModel) -> pd.DataFrame:
+        return pd.DataFrame({"feature": list(model.features), "importance": 0.0})

@@ -73,7 +73,9 @@ def validate_table(table: pd.DataFrame, spec: DatasetSpec, *, source: str) -> li
     target, has fewer than two classes for classification, or has no usable feature.
     """
     if table.empty:
-        raise DataSchemaError(f"{source}: the table has no rows; point `job.data` at a table with data")
+        raise DataSchemaError(
+            f"{source}: the table has no rows; point `job.data` at a table with data"
+        )
     features = spec.feature_columns(table.columns)
     required = [spec.target, *features, *spec.id_columns]
     if spec.time_column is not None:
@@ -85,7 +87,9 @@ def validate_table(table: pd.DataFrame, spec: DatasetSpec, *, source: str) -> li
             f" the table has {[str(c) for c in table.columns]}"
         )
     if not features:
-        raise DataSchemaError(f"{source}: no feature column is left after target, drop, time and ids")
+        raise DataSchemaError(
+            f"{source}: no feature column is left after target, drop, time and ids"
+        )
     target = table[spec.target]
     nulls = int(target.isna().sum())
     if nulls:
@@ -100,9 +104,7 @@ def validate_table(table: pd.DataFrame, spec: DatasetSpec, *, source: str) -> li
             " target must be numeric; convert it or set `task: classification`"
         )
     if spec.task is Task.CLASSIFICATION and target.nunique() < 2:
-        raise DataSchemaError(
-            f"{source}: target column {spec.target!r} has fewer than two classes"
-        )
+        raise DataSchemaError(f"{source}: target column {spec.target!r} has fewer than two classes")
     feature_kinds(table, features, source=source)
     return features
 
@@ -122,7 +124,7 @@ def feature_kinds(
             kinds[column] = FeatureKind.CATEGORICAL
         elif ptypes.is_numeric_dtype(dtype):
             kinds[column] = FeatureKind.NUMERIC
-        elif ptypes.is_string_dtype(dtype):
+        elif ptypes.is_string_dtype(dtype) and _holds_only_strings(table[column]):
             kinds[column] = FeatureKind.CATEGORICAL
         else:
             raise DataSchemaError(
@@ -130,3 +132,8 @@ def feature_kinds(
                 " add it to `drop`, or make it the `time_column`"
             )
     return kinds
+
+
+def _holds_only_strings(column: pd.Series) -> bool:
+    # An object dtype counts as a string dtype whatever it holds, so look at the values.
+    return ptypes.infer_dtype(column, skipna=True) in ("string", "empty")

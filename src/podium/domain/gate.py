@@ -1,5 +1,7 @@
 """The quality gate: thresholds a model's metrics must meet before it is registered."""
 
+import math
+
 from pydantic import Field, RootModel, model_validator
 
 from podium.domain.base import Frozen
@@ -45,6 +47,10 @@ def judge(metrics: dict[str, float], gate: QualityGate) -> GateVerdict:
         value = metrics.get(name)
         if value is None:
             reasons.append(f"{name} was not computed")
+            continue
+        if math.isnan(value):
+            # NaN compares false with every bound, so without this it would pass any threshold.
+            reasons.append(f"{name} is NaN, which meets no threshold")
             continue
         if threshold.min is not None and value < threshold.min:
             reasons.append(f"{name} {value:.4g} is below the minimum {threshold.min:g}")

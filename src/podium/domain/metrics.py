@@ -67,9 +67,13 @@ def _accuracy(y: FloatArray, pred: FloatArray) -> float:
     return float(np.mean(y == pred))
 
 
-def _f1(y: FloatArray, pred: FloatArray) -> float:
-    """Binary F1 of the larger label, or the macro average over labels for more than two."""
-    labels = np.unique(np.concatenate([y, pred]))
+def _f1(y: FloatArray, pred: FloatArray, classes: FloatArray | None) -> float:
+    """Binary F1 of the larger label, or the macro average over labels for more than two.
+
+    The labels are the model's `classes` when known, so a holdout that happens to lack one
+    class is still scored as the multiclass problem it is.
+    """
+    labels = np.unique(np.concatenate([y, pred])) if classes is None else np.asarray(classes)
     positives = labels[-1:] if len(labels) <= 2 else labels
     scores = []
     for label in positives:
@@ -99,6 +103,11 @@ def _roc_auc(y: FloatArray, proba: FloatArray, classes: FloatArray) -> float:
 def _log_loss(y: FloatArray, proba: FloatArray, classes: FloatArray) -> float:
     eps = np.finfo(np.float64).eps
     clipped = np.clip(proba / proba.sum(axis=1, keepdims=True), eps, 1 - eps)
+    unknown = np.setdiff1d(y, classes)
+    if len(unknown):
+        raise ModelError(
+            f"log_loss: labels {unknown.tolist()[:5]} are not among the model's classes"
+        )
     index = np.searchsorted(classes, y)
     return float(-np.mean(np.log(clipped[np.arange(len(y)), index])))
 
@@ -116,7 +125,10 @@ METRICS: dict[MetricName, Metric] = {
             name="roc_auc", task=Task.CLASSIFICATION, direction=Direction.MAXIMIZE, needs_proba=True
         ),
         Metric(
-            name="log_loss", task=Task.CLASSIFICATION, direction=Direction.MINIMIZE, needs_proba=True
+            name="log_loss",
+            task=Task.CLASSIFICATION,
+            direction=Direction.MINIMIZE,
+            needs_proba=True,
         ),
     )
 }
@@ -127,7 +139,6 @@ _ON_LABELS: dict[str, Callable[[FloatArray, FloatArray], float]] = {
     "r2": _r2,
     "mape": _mape,
     "accuracy": _accuracy,
-    "f1": _f1,
 }
 _ON_PROBA: dict[str, Callable[[FloatArray, FloatArray, FloatArray], float]] = {
     "roc_auc": _roc_auc,
@@ -157,13 +168,19 @@ def compute_metrics(
     """Compute each named metric of predictions against the truth.
 
     `proba` (rows by classes, columns in the order of `classes`) is required for metrics that
-    need scores; raises `ModelError` when it is missing.
+    need scores; raises `ModelError` when it is missing. `classes`, when given, also fixes the
+    label set of f1.
     """
     truth = np.asarray(y_true)
     result: dict[str, float] = {}
     for name in names:
         if name in _ON_LABELS:
             result[name] = _ON_LABELS[name](truth, np.asarray(y_pred))
+            continue
+        if name == "f1":
+            result[name] = _f1(
+                truth, np.asarray(y_pred), None if classes is None else np.asarray(classes)
+            )
             continue
         if proba is None or classes is None:
             raise ModelError(f"metric {name!r} needs predicted probabilities; the model gives none")

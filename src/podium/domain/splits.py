@@ -33,6 +33,14 @@ class RandomHoldout(Frozen):
 SplitPolicy = Annotated[TimeHoldout | RandomHoldout, Field(discriminator="kind")]
 
 
+def check_split(policy: TimeHoldout | RandomHoldout, spec: DatasetSpec) -> None:
+    """Raise `ValueError` when `policy` cannot split tables described by `spec`."""
+    if isinstance(policy, TimeHoldout) and spec.time_column is None:
+        raise ValueError(
+            "split.kind 'time' needs dataset.time_column; set it or use split.kind: random"
+        )
+
+
 class Split(Frozen):
     """Row positions of the train and test parts of a table."""
 
@@ -40,7 +48,9 @@ class Split(Frozen):
     test: tuple[int, ...]
 
 
-def split_table(table: pd.DataFrame, policy: TimeHoldout | RandomHoldout, spec: DatasetSpec) -> Split:
+def split_table(
+    table: pd.DataFrame, policy: TimeHoldout | RandomHoldout, spec: DatasetSpec
+) -> Split:
     """Split `table` into train and test row positions under `policy`.
 
     Raises `DataSchemaError` when the policy needs a time column the spec lacks, or when either

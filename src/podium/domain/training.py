@@ -8,7 +8,7 @@ from podium.domain.base import Frozen
 from podium.domain.dataset import DatasetSpec
 from podium.domain.gate import GateVerdict, QualityGate
 from podium.domain.metrics import MetricName, check_metrics, default_metrics
-from podium.domain.splits import SplitPolicy, TimeHoldout
+from podium.domain.splits import SplitPolicy, TimeHoldout, check_split
 
 
 class TrainingRequest(Frozen):
@@ -34,6 +34,7 @@ class TrainingRequest(Frozen):
     def _metrics_fit_the_task(self) -> Self:
         check_metrics(self.metrics, self.dataset.task)
         check_metrics(self.gate.root.keys(), self.dataset.task)
+        check_split(self.split, self.dataset)
         return self
 
     @property

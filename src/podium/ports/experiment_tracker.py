@@ -25,7 +25,10 @@ class ExperimentTracker(Protocol):
         tags: Mapping[str, str] | None = None,
         parent_run_id: str | None = None,
     ) -> str:
-        """Open a run in `experiment` (created if absent), nested under `parent_run_id`; return its id."""
+        """Open a run in `experiment` (created if absent), under `parent_run_id` if given.
+
+        Returns the new run id.
+        """
 
     @abstractmethod
     def log_params(self, run_id: str, params: Mapping[str, object]) -> None:

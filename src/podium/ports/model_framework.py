@@ -22,6 +22,10 @@ class ModelFramework(Protocol):
     name: str
 
     @abstractmethod
+    def check_params(self, params: Mapping[str, JsonValue]) -> None:
+        """Raise `ConfigError` naming any parameter in `params` that the model does not take."""
+
+    @abstractmethod
     def fit(
         self,
         features: pd.DataFrame,

@@ -1,0 +1,101 @@
+"""LightGBM models, categorical columns handled natively, quiet."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from lightgbm import LGBMClassifier, LGBMModel, LGBMRegressor
+from lightgbm.basic import _ConfigAliases
+from pydantic import JsonValue
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OrdinalEncoder
+from typing_extensions import override
+
+from podium.adapters.sklearn_framework import (
+    SklearnPipelineFramework,
+    as_pipeline,
+    fit_pipeline,
+)
+from podium.domain.dataset import FeatureKind, Task
+from podium.domain.errors import ConfigError
+from podium.domain.model import FittedModel
+
+
+class LightGBMFramework(SklearnPipelineFramework):
+    """`LGBMRegressor` or `LGBMClassifier` behind an ordinal encoding of categorical columns.
+
+    Categories become integer codes that LightGBM splits on natively; missing and unseen
+    categories become missing values, which LightGBM routes on its own.
+    """
+
+    name = "lightgbm"
+
+    @override
+    def check_params(self, params: Mapping[str, JsonValue]) -> None:
+        """Raise `ConfigError` naming any parameter LightGBM does not know.
+
+        LightGBM itself only logs a warning for an unknown parameter, which would let a typo
+        train silently with the default.
+        """
+        known = set(LGBMModel().get_params())
+        # LightGBM keeps its core parameter names and aliases only in this private table.
+        for name, aliases in _ConfigAliases._get_all_param_aliases().items():
+            known.add(name)
+            known.update(aliases)
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise ConfigError(f"model.params: {unknown} are not LightGBM parameters")
+
+    @override
+    def fit(
+        self,
+        features: pd.DataFrame,
+        target: pd.Series,
+        *,
+        kinds: Mapping[str, FeatureKind],
+        task: Task,
+        params: Mapping[str, JsonValue],
+    ) -> FittedModel:
+        self.check_params(params)
+        cls = LGBMClassifier if task is Task.CLASSIFICATION else LGBMRegressor
+        options: dict[str, Any] = {"verbose": -1, **params}
+        estimator = cls(**options)
+        categorical = [c for c, k in kinds.items() if k is FeatureKind.CATEGORICAL]
+        numeric = [c for c, k in kinds.items() if k is FeatureKind.NUMERIC]
+        prepare = ColumnTransformer(
+            [
+                (
+                    "categorical",
+                    OrdinalEncoder(
+                        handle_unknown="use_encoded_value",
+                        unknown_value=np.nan,
+                        encoded_missing_value=np.nan,
+                    ),
+                    categorical,
+                ),
+                ("numeric", "passthrough", numeric),
+            ],
+            verbose_feature_names_out=False,
+        ).set_output(transform="pandas")
+        pipeline = Pipeline([("prepare", prepare), ("model", estimator)])
+        fit_pipeline(
+            pipeline, features[list(kinds)], target, model__categorical_feature=categorical
+        )
+        return FittedModel(
+            framework=self.name, estimator=pipeline, features=tuple(kinds), task=task
+        )
+
+    @override
+    def feature_importance(self, model: FittedModel) -> pd.DataFrame:
+        booster = as_pipeline(model)[-1].booster_
+        gains = pd.Series(
+            booster.feature_importance(importance_type="gain"), index=booster.feature_name()
+        )
+        return (
+            gains.reindex(list(model.features), fill_value=0.0)
+            .astype(float)
+            .rename_axis("feature")
+            .reset_index(name="importance")
+        )

@@ -1,0 +1,26 @@
+"""Scoring a fitted model on rows with known targets, through its framework."""
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from podium.domain.metrics import METRICS, MetricName, compute_metrics
+from podium.domain.model import FittedModel
+from podium.ports import ModelFramework
+
+
+def score(
+    framework: ModelFramework,
+    model: FittedModel,
+    features: pd.DataFrame,
+    target: pd.Series,
+    metrics: Iterable[MetricName],
+) -> dict[str, float]:
+    """Each metric of `model`'s predictions on `features` against `target`."""
+    names = tuple(metrics)
+    predictions = framework.predict(model, features)
+    proba = None
+    classes = framework.classes(model)
+    if any(METRICS[name].needs_proba for name in names):
+        proba = framework.predict_proba(model, features)
+    return compute_metrics(names, target, predictions, proba, classes)

@@ -1,0 +1,172 @@
+"""The training use case: fit on the train part, judge on the holdout, register if it passes."""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+
+from podium.application.scoring import score
+from podium.domain.dataset import feature_kinds, validate_table
+from podium.domain.gate import judge
+from podium.domain.lineage import table_digest
+from podium.domain.model import DatasetLineage, FittedModel, ModelVersion, RunStatus
+from podium.domain.splits import split_table
+from podium.domain.training import TrainingRequest, TrainingResult
+from podium.ports import ExperimentTracker, ModelFramework, ModelRegistry, TableStore
+
+logger = logging.getLogger(__name__)
+
+EXAMPLE_ROWS = 5
+
+
+class TrainingService:
+    """Trains one model from a table and records everything about it."""
+
+    def __init__(
+        self,
+        *,
+        storage: TableStore,
+        tracker: ExperimentTracker,
+        registry: ModelRegistry,
+        framework: ModelFramework,
+    ) -> None:
+        self._storage = storage
+        self._tracker = tracker
+        self._registry = registry
+        self._framework = framework
+
+    def train(self, request: TrainingRequest) -> TrainingResult:
+        """Train under `request` and return its metrics and the registered version.
+
+        The table is read and checked before any run starts, so bad data leaves no trace in
+        the tracker. A model the quality gate refuses is not registered; the result carries the
+        reasons. Any failure after the run started marks the run FAILED and registers nothing.
+        """
+        table = self._storage.read(request.data_uri)
+        return self.train_on(table, request)
+
+    def train_on(self, table: pd.DataFrame, request: TrainingRequest) -> TrainingResult:
+        """Like `train`, on a table the caller holds; `request.data_uri` names its origin."""
+        spec = request.dataset
+        features = validate_table(table, spec, source=request.data_uri)
+        kinds = feature_kinds(table, features, source=request.data_uri)
+        self._framework.check_params(request.params)
+        split = split_table(table, request.split, spec)
+        train, test = table.iloc[list(split.train)], table.iloc[list(split.test)]
+        lineage = DatasetLineage(uri=request.data_uri, rows=len(table), digest=table_digest(table))
+        logger.info(
+            "training %s on %d rows, holding out %d", self._framework.name, len(train), len(test)
+        )
+
+        with self._run(request) as run_id:
+            self._tracker.log_dataset(run_id, lineage)
+            self._tracker.log_params(
+                run_id,
+                {
+                    **request.params,
+                    "podium.framework": self._framework.name,
+                    "podium.split": request.split.model_dump_json(),
+                    "podium.features": ",".join(features),
+                    "podium.n_train": len(train),
+                    "podium.n_test": len(test),
+                    "podium.refit_full": request.refit_full,
+                },
+            )
+            model = self._framework.fit(
+                train[features],
+                train[spec.target],
+                kinds=kinds,
+                task=spec.task,
+                params=request.params,
+            )
+            names = request.metric_names
+            holdout = score(self._framework, model, test[features], test[spec.target], names)
+            on_train = score(self._framework, model, train[features], train[spec.target], names)
+            self._tracker.log_metrics(
+                run_id,
+                {
+                    **{f"holdout_{k}": v for k, v in holdout.items()},
+                    **{f"train_{k}": v for k, v in on_train.items()},
+                },
+            )
+            verdict = judge(holdout, request.gate)
+            version: ModelVersion | None = None
+            if not verdict.passed:
+                logger.warning("quality gate refused the model: %s", "; ".join(verdict.reasons))
+                self._tracker.set_tags(
+                    run_id,
+                    {"podium.gate": "refused", "podium.gate.reasons": "; ".join(verdict.reasons)},
+                )
+            else:
+                self._tracker.set_tags(run_id, {"podium.gate": "passed"})
+                if request.refit_full:
+                    model = self._framework.fit(
+                        table[features],
+                        table[spec.target],
+                        kinds=kinds,
+                        task=spec.task,
+                        params=request.params,
+                    )
+            self._tracker.log_table(
+                run_id, self._framework.feature_importance(model), "feature_importance.json"
+            )
+            if verdict.passed and request.register_model:
+                version = self._register(
+                    model=model,
+                    request=request,
+                    run_id=run_id,
+                    example=test[features],
+                    lineage=lineage,
+                    holdout=holdout,
+                )
+
+        return TrainingResult(
+            run_id=run_id,
+            metrics=holdout,
+            train_metrics=on_train,
+            gate=verdict,
+            model_name=request.model_name,
+            model_version=version.version if version else None,
+            n_train=len(train),
+            n_test=len(test),
+            data_digest=lineage.digest,
+        )
+
+    @contextmanager
+    def _run(self, request: TrainingRequest) -> Iterator[str]:
+        run_id = self._tracker.start_run(
+            request.experiment, run_name=request.run_name, tags={"podium.job": "training"}
+        )
+        try:
+            yield run_id
+        except BaseException:
+            self._tracker.end_run(run_id, RunStatus.FAILED)
+            raise
+        self._tracker.end_run(run_id, RunStatus.FINISHED)
+
+    def _register(
+        self,
+        *,
+        model: FittedModel,
+        request: TrainingRequest,
+        run_id: str,
+        example: pd.DataFrame,
+        lineage: DatasetLineage,
+        holdout: dict[str, float],
+    ) -> ModelVersion:
+        version = self._registry.register(
+            model,
+            name=request.model_name,
+            run_id=run_id,
+            input_example=example.head(EXAMPLE_ROWS),
+            tags={
+                "podium.data.uri": lineage.uri,
+                "podium.data.digest": lineage.digest,
+                "podium.data.rows": str(lineage.rows),
+                **{f"holdout_{k}": f"{v:.6g}" for k, v in holdout.items()},
+            },
+        )
+        self._tracker.set_tags(run_id, {"podium.model_version": str(version.version)})
+        logger.info("registered %s version %d", version.name, version.version)
+        return version

@@ -1,0 +1,123 @@
+"""The `podium` command: run, validate and describe jobs from YAML configs.
+
+Exit codes: 0 success, 1 the job failed, 2 invalid config or usage, 3 the quality gate refused.
+Heavy modules (pandas, MLflow, LightGBM, scikit-learn) are imported only by the commands that
+need them, so `podium --help` stays fast.
+"""
+
+import argparse
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+
+from podium import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_REFUSED = 0, 1, 2, 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line `argv` (default: `sys.argv[1:]`) and return its exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 after --help
+        return int(exc.code or 0)
+    _configure_logging(args.verbose)
+    try:
+        code: int = args.command(args)
+    except Exception as exc:
+        return _report(exc, debug=args.debug)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="podium",
+        description="The machine-learning model lifecycle as ports and adapters.",
+        epilog="Exit codes: 0 ok, 1 job failed, 2 invalid config or usage, 3 quality gate refused.",
+    )
+    parser.add_argument("--version", action="version", version=f"podium {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    for name, handler, help_text in (
+        ("run", _run, "run the job a config describes"),
+        ("validate", _validate, "check a config without running it"),
+    ):
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        command.add_argument(
+            "configs", nargs="+", metavar="CONFIG", help="YAML files or URIs, merged left to right"
+        )
+        command.add_argument(
+            "--set",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override one key, e.g. --set model.params.learning_rate=0.05 (repeatable)",
+        )
+        _common(command)
+        command.set_defaults(command=handler)
+    schema = commands.add_parser("schema", help="print the JSON Schema of a config")
+    _common(schema)
+    schema.set_defaults(command=_schema)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log podium's progress")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from podium.config import load_settings
+    from podium.runner import run_job
+
+    settings = load_settings(args.configs, args.overrides)
+    outcome = run_job(settings)
+    print(outcome.summary)
+    return EXIT_OK if outcome.passed else EXIT_REFUSED
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from podium.config import load_settings
+    from podium.runner import check_job
+
+    settings = load_settings(args.configs, args.overrides)
+    check_job(settings)
+    print(f"ok: a valid {settings.job.kind} config")
+    return EXIT_OK
+
+
+def _schema(_args: argparse.Namespace) -> int:
+    from podium.settings import Settings
+
+    print(json.dumps(Settings.model_json_schema(), indent=2))
+    return EXIT_OK
+
+
+def _report(exc: Exception, *, debug: bool) -> int:
+    from podium.domain.errors import ConfigError, PodiumError
+
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    if isinstance(exc, ConfigError):
+        print(f"podium: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if isinstance(exc, PodiumError):
+        print(f"podium: job failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(
+        f"podium: unexpected error: {type(exc).__name__}: {exc}; rerun with --debug for details",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
+
+
+def _configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger("podium")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False

@@ -1,0 +1,103 @@
+"""Loading a config: YAML files merged left to right, `KEY=VALUE` overrides, then `${...}`.
+
+Files may live at any cloudpathlib URI (a local path, file://, s3://, gs://, az://). The merged
+tree is validated into `Settings`; every problem becomes one `ConfigError` line that names the
+file, key or field.
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+from pydantic import ValidationError
+
+from podium.domain.errors import ConfigError
+from podium.settings import Settings
+
+
+def load_settings(files: Sequence[str], overrides: Sequence[str] = ()) -> Settings:
+    """Merge `files` left to right, apply `overrides` (`a.b=c`), resolve, and validate."""
+    if not files:
+        raise ConfigError("no config file given; pass at least one, e.g. configs/training.yaml")
+    tree = _merge(files, overrides)
+    try:
+        plain = OmegaConf.to_container(tree, resolve=True)
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"config: cannot resolve {_first_line(exc)}") from exc
+    return validate(plain)
+
+
+def validate(plain: Any) -> Settings:
+    """Validate a plain config tree (dicts and lists) into `Settings`."""
+    try:
+        return Settings.model_validate(plain)
+    except ValidationError as exc:
+        raise ConfigError(describe(exc)) from exc
+
+
+def describe(exc: ValidationError) -> str:
+    """One line naming each invalid field of a pydantic validation error."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "config"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key; remove it or check its spelling (see `podium schema`)"
+        problems.append(f"{where}: {message}")
+    return "invalid config: " + "; ".join(problems)
+
+
+def _merge(files: Sequence[str], overrides: Sequence[str]) -> DictConfig:
+    layers = [_load(uri) for uri in files]
+    for item in overrides:
+        key, sep, _ = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(
+                f"--set {item!r}: expected KEY=VALUE, e.g. model.params.learning_rate=0.05"
+            )
+    try:
+        layers.append(OmegaConf.from_dotlist(list(overrides)))
+        merged = OmegaConf.merge(*layers)
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"--set: {_first_line(exc)}") from exc
+    if not isinstance(merged, DictConfig):
+        raise ConfigError("config: the merged config is not a mapping")
+    return merged
+
+
+def _load(uri: str) -> DictConfig:
+    text = _read_text(uri)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{uri}: not valid YAML: {_first_line(exc)}") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{uri}: a config file must hold a mapping of keys, not {type(data).__name__}"
+        )
+    try:
+        return OmegaConf.create(data)
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"{uri}: {_first_line(exc)}") from exc
+
+
+def _read_text(uri: str) -> str:
+    try:
+        if "://" in uri and not uri.startswith("file://"):
+            from cloudpathlib import AnyPath  # imported here: it pulls in cloud SDKs
+
+            return str(AnyPath(uri).read_text())
+        return Path(uri.removeprefix("file://")).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{uri}: config file not found; check the path") from exc
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{uri}: cannot read the config file: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
