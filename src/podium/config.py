@@ -26,7 +26,8 @@ def load_settings(files: Sequence[str], overrides: Sequence[str] = ()) -> Settin
     try:
         plain = OmegaConf.to_container(tree, resolve=True)
     except OmegaConfBaseException as exc:
-        raise ConfigError(f"config: cannot resolve {_first_line(exc)}") from exc
+        key = getattr(exc, "full_key", None) or "config"
+        raise ConfigError(f"{key}: cannot resolve: {_first_line(exc)}") from exc
     return validate(plain)
 
 

@@ -1,6 +1,6 @@
 """The schema of a whole podium config: one frozen pydantic model, a union on `kind` per part."""
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, JsonValue, model_validator
 
@@ -13,6 +13,12 @@ from podium.domain.training import TrainingRequest
 
 DEFAULT_TRACKING_URI = "sqlite:///.podium/mlflow.db"
 DEFAULT_ARTIFACTS = ".podium/artifacts"
+DEFAULT_KINDS = {
+    "storage": "cloudpath",
+    "tracker": "mlflow",
+    "registry": "mlflow",
+    "model": "lightgbm",
+}
 
 
 class CloudPathStorageSettings(Frozen):
@@ -51,7 +57,10 @@ class MlflowRegistrySettings(Frozen):
     """Registered models in MLflow's model registry."""
 
     kind: Literal["mlflow"] = "mlflow"
-    tracking_uri: str = DEFAULT_TRACKING_URI
+    tracking_uri: str = Field(
+        default=DEFAULT_TRACKING_URI,
+        description="Defaults to the MLflow tracker's tracking URI when the tracker is MLflow",
+    )
     registry_uri: str | None = Field(default=None, description="Defaults to the tracking URI")
 
 
@@ -138,3 +147,29 @@ class Settings(Frozen):
     storage: StorageSettings = CloudPathStorageSettings()
     tracker: TrackerSettings = MlflowTrackerSettings()
     registry: RegistrySettings = MlflowRegistrySettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_defaults(cls, data: Any) -> Any:
+        """A part given without `kind` takes the default kind (so `--set tracker.x=y` works),
+        and an MLflow registry with no tracking URI of its own uses the MLflow tracker's."""
+        if not isinstance(data, dict):
+            return data
+        data = {
+            **data,
+            **{
+                part: {"kind": kind, **data[part]}
+                for part, kind in DEFAULT_KINDS.items()
+                if isinstance(data.get(part), dict)
+            },
+        }
+        tracker, registry = data.get("tracker"), data.get("registry", {"kind": "mlflow"})
+        if (
+            isinstance(tracker, dict)
+            and isinstance(registry, dict)
+            and tracker["kind"] == registry["kind"] == "mlflow"
+            and "tracking_uri" in tracker
+            and "tracking_uri" not in registry
+        ):
+            data["registry"] = {**registry, "tracking_uri": tracker["tracking_uri"]}
+        return data

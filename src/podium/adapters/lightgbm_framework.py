@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from lightgbm import LGBMClassifier, LGBMModel, LGBMRegressor
-from lightgbm.basic import _ConfigAliases
+from lightgbm.basic import LightGBMError, _ConfigAliases
 from pydantic import JsonValue
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
@@ -19,7 +19,7 @@ from podium.adapters.sklearn_framework import (
     fit_pipeline,
 )
 from podium.domain.dataset import FeatureKind, Task
-from podium.domain.errors import ConfigError
+from podium.domain.errors import ConfigError, ModelError
 from podium.domain.model import FittedModel
 
 
@@ -80,18 +80,24 @@ class LightGBMFramework(SklearnPipelineFramework):
             verbose_feature_names_out=False,
         ).set_output(transform="pandas")
         pipeline = Pipeline([("prepare", prepare), ("model", estimator)])
-        fit_pipeline(
-            pipeline, features[list(kinds)], target, model__categorical_feature=categorical
-        )
+        try:
+            fit_pipeline(
+                pipeline, features[list(kinds)], target, model__categorical_feature=categorical
+            )
+        except LightGBMError as exc:
+            raise ModelError(f"fitting LightGBM failed: {exc}") from exc
         return FittedModel(
             framework=self.name, estimator=pipeline, features=tuple(kinds), task=task
         )
 
     @override
     def feature_importance(self, model: FittedModel) -> pd.DataFrame:
-        booster = as_pipeline(model)[-1].booster_
+        pipeline = as_pipeline(model)
+        # The booster's own feature names are sanitised (a space becomes `_`), so name its
+        # columns by what the preprocessor fed it, in the same order.
         gains = pd.Series(
-            booster.feature_importance(importance_type="gain"), index=booster.feature_name()
+            pipeline[-1].booster_.feature_importance(importance_type="gain"),
+            index=pipeline[0].get_feature_names_out(),
         )
         return (
             gains.reindex(list(model.features), fill_value=0.0)

@@ -16,14 +16,16 @@ from podium.domain.dataset import FeatureKind, Task
 from podium.domain.errors import ConfigError, ModelError, RegistryError, StorageError, TrackingError
 from podium.domain.model import DatasetLineage, FittedModel, ModelVersion, RunRecord, RunStatus
 from podium.ports import ExperimentTracker, ModelFramework, ModelRegistry, TableStore
+from podium.ports.experiment_tracker import TABLE_SUFFIXES
 
 
 class InMemoryTableStore(TableStore):
     """Tables kept in a dict by URI; reads return copies so callers cannot alter what is stored.
 
     It refuses what the file-backed stores refuse: a suffix other than `.parquet` or `.csv` (in
-    any case), and a `.parquet` table that pyarrow cannot encode. Like them it keeps the columns
-    only, so reads return a default `RangeIndex`; unlike csv files it keeps every dtype.
+    any case), and a table that cannot be encoded in the format its suffix names. Like them it
+    keeps the columns only, so reads return a default `RangeIndex`; unlike csv files it keeps
+    every dtype.
     """
 
     def __init__(self, tables: Mapping[str, pd.DataFrame] | None = None) -> None:
@@ -40,8 +42,7 @@ class InMemoryTableStore(TableStore):
 
     @override
     def write(self, table: pd.DataFrame, uri: str) -> None:
-        if _check_suffix(uri) == ".parquet":
-            _check_parquet_encodable(table, uri)
+        _check_encodable(table, uri, _check_suffix(uri))
         self.tables[uri] = table.reset_index(drop=True)
 
     @override
@@ -58,14 +59,18 @@ def _check_suffix(uri: str) -> str:
     return suffix
 
 
-def _check_parquet_encodable(table: pd.DataFrame, uri: str) -> None:
-    # Encoding is the one step of a parquet write that fails on the data itself (say, an object
-    # column of dicts and numbers), so the fake must fail there too or tests pass that prod fails.
+def _check_encodable(table: pd.DataFrame, uri: str, suffix: str) -> None:
+    # Encoding is the step of a write that fails on the data itself (an object column of dicts
+    # and numbers for parquet, a value whose str() raises for csv): the fake must fail there too,
+    # or tests pass that production fails.
     try:
-        table.to_parquet(io.BytesIO(), index=False)
+        if suffix == ".parquet":
+            table.to_parquet(io.BytesIO(), index=False)
+        else:
+            table.to_csv(io.StringIO(), index=False)
     except (ValueError, pa.ArrowException) as exc:
         raise StorageError(
-            f"{uri}: the table cannot be written as parquet ({exc}); convert the offending "
+            f"{uri}: the table cannot be written as {suffix[1:]} ({exc}); convert the offending "
             "column to plain values; nothing was written"
         ) from exc
 
@@ -105,7 +110,14 @@ class InMemoryExperimentTracker(ExperimentTracker):
     @override
     def log_params(self, run_id: str, params: Mapping[str, object]) -> None:
         run = self._run(run_id)
-        self._update(run, params={**run.params, **{k: str(v) for k, v in params.items()}})
+        new = {k: str(v) for k, v in params.items()}
+        changed = sorted(k for k, v in new.items() if run.params.get(k, v) != v)
+        if changed:
+            raise TrackingError(
+                f"run {run_id!r}: param(s) {changed} already hold other values; a param cannot"
+                " change, log the new value under another name"
+            )
+        self._update(run, params={**run.params, **new})
 
     @override
     def log_metrics(self, run_id: str, metrics: Mapping[str, float]) -> None:
@@ -120,13 +132,19 @@ class InMemoryExperimentTracker(ExperimentTracker):
     @override
     def log_table(self, run_id: str, table: pd.DataFrame, name: str) -> None:
         run = self._run(run_id)
+        path = PurePosixPath(name)
+        if path.suffix not in TABLE_SUFFIXES or path.is_absolute() or ".." in path.parts:
+            raise TrackingError(
+                f"table name {name!r}: use a relative name ending in {sorted(TABLE_SUFFIXES)}"
+            )
         self.tables[(run_id, name)] = table.copy()
         self._update(run, tables=(*run.tables, name) if name not in run.tables else run.tables)
 
     @override
     def log_dataset(self, run_id: str, lineage: DatasetLineage) -> None:
         run = self._run(run_id)
-        self._update(run, datasets=(*run.datasets, lineage))
+        kept = tuple(d for d in run.datasets if d.context != lineage.context)
+        self._update(run, datasets=(*kept, lineage))
 
     @override
     def end_run(self, run_id: str, status: RunStatus = RunStatus.FINISHED) -> None:
@@ -230,9 +248,7 @@ class InMemoryModelFramework(ModelFramework):
 
     @override
     def predict(self, model: FittedModel, features: pd.DataFrame) -> np.ndarray:
-        missing = [c for c in model.features if c not in features.columns]
-        if missing:
-            raise ModelError(f"the rows to score lack the model's feature column(s) {missing}")
+        _check_features(model, features)
         if isinstance(model.estimator, pd.Series):
             return np.full(len(features), model.estimator.idxmax())
         return np.full(len(features), model.estimator, dtype=float)
@@ -241,6 +257,7 @@ class InMemoryModelFramework(ModelFramework):
     def predict_proba(self, model: FittedModel, features: pd.DataFrame) -> np.ndarray | None:
         if not isinstance(model.estimator, pd.Series):
             return None
+        _check_features(model, features)
         return np.tile(model.estimator.to_numpy(), (len(features), 1))
 
     @override
@@ -252,3 +269,9 @@ class InMemoryModelFramework(ModelFramework):
     @override
     def feature_importance(self, model: FittedModel) -> pd.DataFrame:
         return pd.DataFrame({"feature": list(model.features), "importance": 0.0})
+
+
+def _check_features(model: FittedModel, features: pd.DataFrame) -> None:
+    missing = [c for c in model.features if c not in features.columns]
+    if missing:
+        raise ModelError(f"the rows to score lack the model's feature column(s) {missing}")

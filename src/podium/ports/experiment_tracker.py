@@ -8,6 +8,8 @@ import pandas as pd
 
 from podium.domain.model import DatasetLineage, RunRecord, RunStatus
 
+TABLE_SUFFIXES = frozenset({".json", ".csv", ".parquet"})
+
 
 class ExperimentTracker(Protocol):
     """Records what a job did, one run per job, addressed by explicit run ids.
@@ -27,6 +29,8 @@ class ExperimentTracker(Protocol):
     ) -> str:
         """Open a run in `experiment` (created if absent), under `parent_run_id` if given.
 
+        A run without `run_name` may be given a generated name.
+
         Returns the new run id.
         """
 
@@ -44,11 +48,17 @@ class ExperimentTracker(Protocol):
 
     @abstractmethod
     def log_table(self, run_id: str, table: pd.DataFrame, name: str) -> None:
-        """Attach `table` to the run under `name` (a file name such as `importance.json`)."""
+        """Attach `table` to the run under `name`, a relative file name such as `importance.json`.
+
+        The suffix (one of `TABLE_SUFFIXES`) picks the format; other names raise `TrackingError`.
+        """
 
     @abstractmethod
     def log_dataset(self, run_id: str, lineage: DatasetLineage) -> None:
-        """Record that the run used the table described by `lineage`."""
+        """Record that the run used the table described by `lineage`.
+
+        A run keeps one table per `lineage.context`; logging another replaces it.
+        """
 
     @abstractmethod
     def end_run(self, run_id: str, status: RunStatus = RunStatus.FINISHED) -> None:

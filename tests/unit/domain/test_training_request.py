@@ -108,5 +108,5 @@ def test_a_time_split_without_a_time_column_is_rejected() -> None:
     spec = DatasetSpec(target="count")
 
     # when / then
-    with pytest.raises(ValidationError, match="needs dataset.time_column"):
+    with pytest.raises(ValidationError, match=r"needs dataset\.time_column"):
         TrainingRequest(data_uri="file:///data.parquet", dataset=spec, split=TimeHoldout())

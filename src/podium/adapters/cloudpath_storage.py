@@ -1,0 +1,204 @@
+"""Tables as parquet or csv files at any cloudpathlib URI (local, file://, s3://, gs://, az://).
+
+The suffix picks the format, ignoring case. Only the columns are stored, never the index: a read
+returns a default `RangeIndex` (call `reset_index()` before writing to keep a meaningful one).
+Parquet keeps every pandas dtype. Csv keeps values but not types: datetimes read back as strings
+(parse them with `pd.to_datetime`), a missing string reads back as NaN, an integer column with a
+gap reads back as floats, and strings that look like numbers or booleans read back as such.
+"""
+
+import functools
+import importlib
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import boto3.exceptions
+import botocore.exceptions
+import pandas as pd
+import pyarrow as pa
+from cloudpathlib import AnyPath, CloudPath, S3Client, S3Path
+from cloudpathlib.exceptions import CloudPathException
+from typing_extensions import override
+
+from podium.domain.errors import StorageError
+from podium.ports import TableStore
+
+_SUFFIXES = (".parquet", ".csv")
+
+# A table that pandas or pyarrow cannot encode or decode: the data is at fault, not the storage.
+_FORMAT_ERRORS = (ValueError, pa.ArrowException)
+
+
+class CloudPathTableStore(TableStore):
+    """Reads and writes whole tables at local or cloud URIs; writes are atomic.
+
+    A local write lands in a hidden sibling file that replaces the destination in one rename; a
+    cloud write serializes to a local temporary file first and then uploads it as one object,
+    which the store shows only once complete. So readers never see half a table, and a write
+    that fails leaves the destination as it was and no temporary file behind. S3 goes through a
+    client of this store's own, built on first use from the endpoint and keys given here (or,
+    when absent, the usual AWS environment variables and config files); gs:// and az:// use
+    cloudpathlib's default clients.
+    """
+
+    def __init__(
+        self,
+        s3_endpoint_url: str | None = None,
+        *,
+        s3_access_key_id: str | None = None,
+        s3_secret_access_key: str | None = None,
+    ) -> None:
+        self._s3_endpoint_url = s3_endpoint_url
+        self._s3_access_key_id = s3_access_key_id
+        self._s3_secret_access_key = s3_secret_access_key
+        self._s3_client: S3Client | None = None
+
+    @override
+    def read(self, uri: str) -> pd.DataFrame:
+        path = self._locate(uri)
+        suffix = _checked_suffix(path, uri)
+        if not _is_file(path, uri):
+            raise StorageError(f"{uri}: no table there; check the path")
+        try:
+            if isinstance(path, CloudPath):
+                with tempfile.TemporaryDirectory(prefix="podium-") as folder:
+                    local = path.download_to(Path(folder) / path.name)
+                    return _parse(local, suffix)
+            return _parse(path, suffix)
+        except _FORMAT_ERRORS as exc:
+            raise StorageError(
+                f"{uri}: not a valid {suffix[1:]} file ({_one_line(exc)}); rewrite it or fix "
+                "the path"
+            ) from exc
+        except _access_errors() as exc:
+            raise StorageError(
+                f"{uri}: could not read ({_one_line(exc)}); check the path, permissions and "
+                "credentials"
+            ) from exc
+
+    @override
+    def write(self, table: pd.DataFrame, uri: str) -> None:
+        path = self._locate(uri)
+        suffix = _checked_suffix(path, uri)
+        try:
+            if isinstance(path, CloudPath):
+                _upload(table, path, suffix, uri)
+            else:
+                _replace(table, path, suffix)
+        except _FORMAT_ERRORS as exc:
+            raise StorageError(
+                f"{uri}: the table cannot be written as {suffix[1:]} ({_one_line(exc)}); convert "
+                "the offending column to plain values; nothing was written"
+            ) from exc
+        except _access_errors() as exc:
+            raise StorageError(
+                f"{uri}: could not write ({_one_line(exc)}); check the path, permissions and "
+                "credentials; nothing was written"
+            ) from exc
+
+    @override
+    def exists(self, uri: str) -> bool:
+        return _is_file(self._locate(uri), uri)
+
+    def _locate(self, uri: str) -> CloudPath | Path:
+        try:
+            if uri.startswith("s3://"):
+                return S3Path(uri, client=self._s3())
+            return AnyPath(uri)
+        except _access_errors() as exc:
+            raise StorageError(
+                f"{uri}: not a usable location ({_one_line(exc)}); check the URI and that the "
+                "cloudpathlib extra for its scheme is installed"
+            ) from exc
+
+    def _s3(self) -> S3Client:
+        if self._s3_client is None:
+            self._s3_client = S3Client(
+                endpoint_url=self._s3_endpoint_url,
+                aws_access_key_id=self._s3_access_key_id,
+                aws_secret_access_key=self._s3_secret_access_key,
+            )
+        return self._s3_client
+
+
+def _is_file(path: CloudPath | Path, uri: str) -> bool:
+    try:
+        return path.is_file()
+    except _access_errors() as exc:
+        raise StorageError(
+            f"{uri}: could not check for a table ({_one_line(exc)}); check permissions, "
+            "credentials and the endpoint"
+        ) from exc
+
+
+def _checked_suffix(path: CloudPath | Path, uri: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise StorageError(
+            f"{uri}: unsupported suffix {suffix!r}; "
+            f"use a path ending in one of {', '.join(_SUFFIXES)}"
+        )
+    return suffix
+
+
+def _parse(local: Path, suffix: str) -> pd.DataFrame:
+    if suffix == ".parquet":
+        return pd.read_parquet(local)
+    return pd.read_csv(local)
+
+
+def _serialize(table: pd.DataFrame, local: Path, suffix: str) -> None:
+    if suffix == ".parquet":
+        table.to_parquet(local, index=False)
+    else:
+        table.to_csv(local, index=False)
+
+
+def _replace(table: pd.DataFrame, path: Path, suffix: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The same folder keeps os.replace a rename on one file system, hence atomic; a fresh name
+    # rather than mkstemp keeps the default file permissions.
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+    try:
+        _serialize(table, partial, suffix)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _upload(table: pd.DataFrame, path: CloudPath, suffix: str, uri: str) -> None:
+    if path.is_dir():
+        # upload_from would otherwise put the file inside that folder, under another name.
+        raise StorageError(f"{uri}: a folder is there; choose a file name for the table")
+    with tempfile.TemporaryDirectory(prefix="podium-") as folder:
+        local = Path(folder) / path.name
+        _serialize(table, local, suffix)
+        path.upload_from(local, force_overwrite_to_cloud=True)
+
+
+@functools.cache
+def _access_errors() -> tuple[type[Exception], ...]:
+    """What the file system and the cloud SDKs raise when storage cannot be reached or used."""
+    errors: list[type[Exception]] = [
+        OSError,
+        CloudPathException,
+        botocore.exceptions.BotoCoreError,
+        botocore.exceptions.ClientError,
+        boto3.exceptions.Boto3Error,
+    ]
+    # The gs and az SDKs are optional extras; their errors only need catching when installed.
+    for module, name in (
+        ("google.api_core.exceptions", "GoogleAPIError"),
+        ("azure.core.exceptions", "AzureError"),
+    ):
+        try:
+            errors.append(getattr(importlib.import_module(module), name))
+        except ImportError:
+            continue
+    return tuple(errors)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

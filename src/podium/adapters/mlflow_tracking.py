@@ -1,0 +1,240 @@
+"""The ExperimentTracker port on MLflow, through a client bound to explicit URIs and run ids."""
+
+import json
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlparse
+
+import pandas as pd
+from mlflow.entities import Dataset, DatasetInput, InputTag, LifecycleStage, Metric, Param, RunTag
+from mlflow.exceptions import MlflowException
+from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT, MLFLOW_PARENT_RUN_ID
+from typing_extensions import override
+
+from podium.adapters.mlflow_common import absolute_uri, already_exists, make_client, translated
+from podium.domain.errors import TrackingError
+from podium.domain.model import DatasetLineage, RunRecord, RunStatus
+from podium.ports import ExperimentTracker
+
+_MAX_PARAM_LENGTH = 6000  # MLflow refuses longer parameter values
+_TABLES_TAG = "podium.tables"
+_DATA_TAG = "podium.data."
+_STATUS = {
+    "RUNNING": RunStatus.RUNNING,
+    "SCHEDULED": RunStatus.RUNNING,
+    "FINISHED": RunStatus.FINISHED,
+    "FAILED": RunStatus.FAILED,
+    "KILLED": RunStatus.FAILED,
+}
+_WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
+    # The column/data layout of `MlflowClient.log_table`, so the MLflow UI can show the table.
+    ".json": lambda table, path: table.to_json(path, orient="split", index=False),
+    ".csv": lambda table, path: table.to_csv(path, index=False),
+    ".parquet": lambda table, path: table.to_parquet(path, index=False),
+}
+
+
+class MlflowExperimentTracker(ExperimentTracker):
+    """Runs in an MLflow tracking store (a SQLite file, a tracking server).
+
+    New experiments keep their artifacts under `artifact_location` (a folder or URI; relative
+    paths are resolved against the working folder now), or where MLflow puts them when None.
+    Parameter values longer than MLflow's 6000 characters are cut, ending with a note that
+    says so. Tables are files named as given (`.json`, `.csv` or `.parquet`) among the run's
+    artifacts. Lineage is an MLflow dataset input and run tags `podium.data.<context>.uri`,
+    `.rows` and `.digest`: one lineage per context, the last logged. `get_run` reports the tags
+    the caller set, without MLflow's `mlflow.*` tags and podium's own bookkeeping tags.
+    """
+
+    def __init__(self, tracking_uri: str, artifact_location: str | None = None) -> None:
+        self._where = tracking_uri
+        self._client = make_client(tracking_uri, None, error=TrackingError)
+        self._artifact_location = (
+            None if artifact_location is None else absolute_uri(artifact_location)
+        )
+        self._experiment_names: dict[str, str] = {}
+        self._last_timestamp = 0
+
+    @override
+    def start_run(
+        self,
+        experiment: str,
+        *,
+        run_name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        parent_run_id: str | None = None,
+    ) -> str:
+        run_tags = dict(tags or {})
+        with translated(TrackingError, f"starting a run in experiment {experiment!r}", self._where):
+            if parent_run_id is not None:
+                self._client.get_run(parent_run_id)
+                run_tags[MLFLOW_PARENT_RUN_ID] = parent_run_id
+            experiment_id = self._experiment_id(experiment)
+            run = self._client.create_run(experiment_id, tags=run_tags, run_name=run_name)
+        return str(run.info.run_id)
+
+    @override
+    def log_params(self, run_id: str, params: Mapping[str, object]) -> None:
+        entries = [Param(key, _param_value(value)) for key, value in params.items()]
+        self._log_batch(run_id, "logging params", params=entries)
+
+    @override
+    def log_metrics(self, run_id: str, metrics: Mapping[str, float]) -> None:
+        timestamp = self._next_timestamp()
+        entries = [Metric(key, float(value), timestamp, 0) for key, value in metrics.items()]
+        self._log_batch(run_id, "logging metrics", metrics=entries)
+
+    @override
+    def set_tags(self, run_id: str, tags: Mapping[str, str]) -> None:
+        self._log_batch(run_id, "setting tags", tags=[RunTag(k, v) for k, v in tags.items()])
+
+    @override
+    def log_table(self, run_id: str, table: pd.DataFrame, name: str) -> None:
+        path = PurePosixPath(name)
+        writer = _WRITERS.get(path.suffix)
+        if writer is None or path.is_absolute() or ".." in path.parts:
+            raise TrackingError(
+                f"table name {name!r}: use a relative file name ending in .json, .csv or .parquet"
+            )
+        with translated(TrackingError, f"logging table {name!r} to run {run_id!r}", self._where):
+            logged = _tables(self._client.get_run(run_id).data.tags)
+            with tempfile.TemporaryDirectory(prefix="podium-table-") as folder:
+                local = Path(folder) / path.name
+                try:
+                    writer(table, local)
+                except (ValueError, TypeError) as exc:
+                    raise TrackingError(
+                        f"table {name!r} cannot be written as {path.suffix}: {exc}"
+                    ) from exc
+                folder_in_run = None if path.parent == PurePosixPath(".") else str(path.parent)
+                self._client.log_artifact(run_id, str(local), artifact_path=folder_in_run)
+            if name not in logged:
+                self._client.set_tag(run_id, _TABLES_TAG, json.dumps([*logged, name]))
+
+    @override
+    def log_dataset(self, run_id: str, lineage: DatasetLineage) -> None:
+        dataset = Dataset(
+            name=PurePosixPath(urlparse(lineage.uri).path).name or lineage.uri,
+            digest=lineage.digest,
+            source_type=_source_type(lineage.uri),
+            source=json.dumps({"uri": lineage.uri}),
+            profile=json.dumps({"num_rows": lineage.rows}),
+        )
+        context = InputTag(MLFLOW_DATASET_CONTEXT, lineage.context)
+        prefix = f"{_DATA_TAG}{lineage.context}."
+        tags = {"uri": lineage.uri, "rows": str(lineage.rows), "digest": lineage.digest}
+        action = f"logging dataset {lineage.uri!r} to run {run_id!r}"
+        with translated(TrackingError, action, self._where):
+            self._client.log_inputs(run_id, datasets=[DatasetInput(dataset, tags=[context])])
+            self._client.log_batch(
+                run_id, tags=[RunTag(prefix + k, v) for k, v in tags.items()], synchronous=True
+            )
+
+    @override
+    def end_run(self, run_id: str, status: RunStatus = RunStatus.FINISHED) -> None:
+        with translated(TrackingError, f"ending run {run_id!r}", self._where):
+            self._client.set_terminated(run_id, status=status.value)
+
+    @override
+    def get_run(self, run_id: str) -> RunRecord:
+        with translated(TrackingError, f"reading run {run_id!r}", self._where):
+            run = self._client.get_run(run_id)
+            experiment = self._experiment_name(run.info.experiment_id)
+        tags: dict[str, str] = dict(run.data.tags)
+        return RunRecord(
+            run_id=run.info.run_id,
+            experiment=experiment,
+            name=run.info.run_name,
+            status=_STATUS.get(run.info.status, RunStatus.FAILED),
+            params=dict(run.data.params),
+            metrics=dict(run.data.metrics),
+            tags={k: v for k, v in tags.items() if not _is_internal(k)},
+            parent_run_id=tags.get(MLFLOW_PARENT_RUN_ID),
+            datasets=_lineages(tags),
+            tables=tuple(_tables(tags)),
+        )
+
+    def _log_batch(
+        self,
+        run_id: str,
+        action: str,
+        *,
+        params: list[Param] | None = None,
+        metrics: list[Metric] | None = None,
+        tags: list[RunTag] | None = None,
+    ) -> None:
+        with translated(TrackingError, f"{action} to run {run_id!r}", self._where):
+            if not (params or metrics or tags):
+                self._client.get_run(run_id)  # nothing to log, but an unknown run still fails
+                return
+            self._client.log_batch(
+                run_id,
+                metrics=metrics or [],
+                params=params or [],
+                tags=tags or [],
+                synchronous=True,
+            )
+
+    def _experiment_id(self, name: str) -> str:
+        experiment = self._client.get_experiment_by_name(name)
+        if experiment is None:
+            try:
+                return str(self._client.create_experiment(name, self._artifact_location))
+            except MlflowException as exc:
+                # Another process created it between the lookup and the creation.
+                experiment = self._client.get_experiment_by_name(name)
+                if not already_exists(exc) or experiment is None:
+                    raise
+        if experiment.lifecycle_stage == LifecycleStage.DELETED:
+            raise TrackingError(
+                f"experiment {name!r} is deleted at {self._where}; restore it or use another name"
+            )
+        return str(experiment.experiment_id)
+
+    def _experiment_name(self, experiment_id: str) -> str:
+        if experiment_id not in self._experiment_names:
+            self._experiment_names[experiment_id] = self._client.get_experiment(experiment_id).name
+        return self._experiment_names[experiment_id]
+
+    def _next_timestamp(self) -> int:
+        # MLflow reports the value with the largest (step, timestamp, value) as a metric's
+        # latest; strictly increasing timestamps make the last value logged the latest one.
+        self._last_timestamp = max(time.time_ns() // 1_000_000, self._last_timestamp + 1)
+        return self._last_timestamp
+
+
+def _param_value(value: object) -> str:
+    text = str(value)
+    if len(text) <= _MAX_PARAM_LENGTH:
+        return text
+    note = f"... [truncated: {len(text)} characters in all]"
+    return text[: _MAX_PARAM_LENGTH - len(note)] + note
+
+
+def _source_type(uri: str) -> str:
+    scheme = urlparse(uri).scheme
+    return scheme if len(scheme) > 1 and scheme != "file" else "local"
+
+
+def _is_internal(key: str) -> bool:
+    return key.startswith(("mlflow.", _DATA_TAG)) or key == _TABLES_TAG
+
+
+def _tables(tags: Mapping[str, str]) -> list[str]:
+    names: list[str] = json.loads(tags.get(_TABLES_TAG, "[]"))
+    return names
+
+
+def _lineages(tags: Mapping[str, str]) -> tuple[DatasetLineage, ...]:
+    fields: dict[str, dict[str, str]] = {}
+    for key, value in tags.items():
+        if key.startswith(_DATA_TAG):
+            context, _, field = key.removeprefix(_DATA_TAG).rpartition(".")
+            fields.setdefault(context, {})[field] = value
+    return tuple(
+        DatasetLineage(uri=f["uri"], rows=int(f["rows"]), digest=f["digest"], context=context)
+        for context, f in sorted(fields.items())
+        if {"uri", "rows", "digest"} <= f.keys()
+    )
