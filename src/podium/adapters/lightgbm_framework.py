@@ -17,6 +17,7 @@ from podium.adapters.sklearn_framework import (
     SklearnPipelineFramework,
     as_pipeline,
     fit_pipeline,
+    plain_columns,
 )
 from podium.domain.dataset import FeatureKind, Task
 from podium.domain.errors import ConfigError, ModelError
@@ -67,7 +68,7 @@ class LightGBMFramework(SklearnPipelineFramework):
         prepare = ColumnTransformer(
             [
                 (
-                    "categorical",
+                    FeatureKind.CATEGORICAL,
                     OrdinalEncoder(
                         handle_unknown="use_encoded_value",
                         unknown_value=np.nan,
@@ -75,14 +76,17 @@ class LightGBMFramework(SklearnPipelineFramework):
                     ),
                     categorical,
                 ),
-                ("numeric", "passthrough", numeric),
+                (FeatureKind.NUMERIC, "passthrough", numeric),
             ],
             verbose_feature_names_out=False,
         ).set_output(transform="pandas")
         pipeline = Pipeline([("prepare", prepare), ("model", estimator)])
         try:
             fit_pipeline(
-                pipeline, features[list(kinds)], target, model__categorical_feature=categorical
+                pipeline,
+                plain_columns(features, kinds),
+                target,
+                model__categorical_feature=categorical,
             )
         except LightGBMError as exc:
             raise ModelError(f"fitting LightGBM failed: {exc}") from exc

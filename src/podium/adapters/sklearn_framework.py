@@ -52,10 +52,49 @@ class SklearnPipelineFramework(ModelFramework):
         missing = [c for c in model.features if c not in features.columns]
         if missing:
             raise ModelError(f"the rows to score lack the model's feature column(s) {missing}")
+        pipeline = as_pipeline(model)
+        if features.empty:
+            if method == "predict_proba":
+                return np.empty((0, len(pipeline.classes_)))
+            dtype = pipeline.classes_.dtype if model.task is Task.CLASSIFICATION else float
+            return np.empty(0, dtype=dtype)
         try:
-            return getattr(as_pipeline(model), method)(features[list(model.features)])
+            return getattr(pipeline, method)(plain_columns(features, fitted_kinds(pipeline)))
         except (ValueError, TypeError) as exc:
             raise ModelError(f"{model.framework} {method} failed: {exc}") from exc
+
+
+def plain_columns(features: pd.DataFrame, kinds: Mapping[str, FeatureKind]) -> pd.DataFrame:
+    """The `kinds` columns of `features` in plain dtypes: float64 numbers, object categories.
+
+    Missing values become NaN whatever their dtype (`pd.NA` in nullable columns, `None`), and
+    categories become strings, so that a batch arrives at the encoders as the training table
+    did even when its own dtypes differ (an all-missing column, a pandas category, a nullable
+    boolean). Raises `ModelError` naming a numeric column whose values are not numbers.
+    """
+    columns: dict[str, np.ndarray] = {}
+    for column, kind in kinds.items():
+        values = features[column]
+        if kind is FeatureKind.NUMERIC:
+            try:
+                columns[column] = values.to_numpy(dtype="float64", na_value=np.nan)
+            except (ValueError, TypeError) as exc:
+                raise ModelError(
+                    f"feature column {column!r} holds values that are not numbers"
+                ) from exc
+        else:
+            text = values.astype(str).to_numpy(dtype=object)
+            text[values.isna().to_numpy()] = np.nan
+            columns[column] = text
+    return pd.DataFrame(columns, index=features.index)
+
+
+def fitted_kinds(pipeline: Pipeline) -> dict[str, FeatureKind]:
+    """The kind of each input column of a fitted pipeline, read off its preprocessor."""
+    kinds: dict[str, FeatureKind] = {}
+    for name, _transformer, columns in pipeline[0].transformers:
+        kinds.update(dict.fromkeys(columns, FeatureKind(name)))
+    return {column: kinds[column] for column in pipeline[0].feature_names_in_}
 
 
 class SklearnFramework(SklearnPipelineFramework):
@@ -100,7 +139,7 @@ class SklearnFramework(SklearnPipelineFramework):
             )
         estimator = self._estimator_class(**params)
         pipeline = Pipeline([("prepare", _one_hot_preprocessor(kinds)), ("model", estimator)])
-        fit_pipeline(pipeline, features[list(kinds)], target)
+        fit_pipeline(pipeline, plain_columns(features, kinds), target)
         return FittedModel(
             framework=self.name, estimator=pipeline, features=tuple(kinds), task=task
         )
@@ -164,9 +203,13 @@ def _one_hot_preprocessor(kinds: Mapping[str, FeatureKind]) -> ColumnTransformer
     categorical = [c for c, k in kinds.items() if k is FeatureKind.CATEGORICAL]
     return ColumnTransformer(
         [
-            ("numeric", SimpleImputer(strategy="median", keep_empty_features=True), numeric),
             (
-                "categorical",
+                FeatureKind.NUMERIC,
+                SimpleImputer(strategy="median", keep_empty_features=True),
+                numeric,
+            ),
+            (
+                FeatureKind.CATEGORICAL,
                 make_pipeline(
                     SimpleImputer(strategy="most_frequent", keep_empty_features=True),
                     OneHotEncoder(handle_unknown="ignore", sparse_output=False),

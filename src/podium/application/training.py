@@ -41,7 +41,8 @@ class TrainingService:
 
         The table is read and checked before any run starts, so bad data leaves no trace in
         the tracker. A model the quality gate refuses is not registered; the result carries the
-        reasons. Any failure after the run started marks the run FAILED and registers nothing.
+        reasons. Registration is the run's last step: any failure before it marks the run FAILED and
+        registers nothing. The registered version names its run, not the other way round.
         """
         table = self._storage.read(request.data_uri)
         return self.train_on(table, request)
@@ -167,6 +168,5 @@ class TrainingService:
                 **{f"holdout_{k}": f"{v:.6g}" for k, v in holdout.items()},
             },
         )
-        self._tracker.set_tags(run_id, {"podium.model_version": str(version.version)})
         logger.info("registered %s version %d", version.name, version.version)
         return version
