@@ -8,6 +8,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_DATA = ROOT / "data" / "bike_sharing_hourly.parquet"
 
+# One thread per native pool: multi-threaded fits (OpenMP in scikit-learn and LightGBM) stall
+# on a loaded 2-core machine. Set before any of those libraries is imported.
+os.environ["OMP_NUM_THREADS"] = "1"
+
 # Tests must never talk to a tracking server a developer happens to have configured.
 os.environ.pop("MLFLOW_TRACKING_URI", None)
 os.environ.pop("MLFLOW_REGISTRY_URI", None)
