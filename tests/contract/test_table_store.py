@@ -9,56 +9,20 @@ and how it reports storage it cannot reach.
 import re
 import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pandas as pd
 import pytest
-from moto.server import ThreadedMotoServer
 from pandas.testing import assert_frame_equal
 from typing_extensions import override
 
+from conftest import ACCESS_KEY, SECRET_KEY, MotoS3
 from podium.adapters.cloudpath_storage import CloudPathTableStore
 from podium.adapters.memory import InMemoryTableStore
 from podium.domain.errors import StorageError
 from podium.ports import TableStore
-
-# moto accepts any keys; passing them explicitly keeps the developer's AWS setup out of the tests.
-ACCESS_KEY = "contract-test-key"
-SECRET_KEY = "contract-test-secret"
-
-
-class MotoS3:
-    """An S3 server on 127.0.0.1 and an admin client that sees its raw objects."""
-
-    def __init__(self, endpoint_url: str) -> None:
-        self.endpoint_url = endpoint_url
-        self._client = boto3.client(
-            "s3",
-            endpoint_url=endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
-        )
-
-    def new_bucket(self) -> str:
-        name = f"contract-{uuid.uuid4().hex[:16]}"
-        self._client.create_bucket(Bucket=name)
-        return name
-
-    def keys(self, bucket: str) -> list[str]:
-        listing = self._client.list_objects_v2(Bucket=bucket)
-        return sorted(entry["Key"] for entry in listing.get("Contents", []))
-
-    def put(self, bucket: str, key: str, data: bytes) -> None:
-        self._client.put_object(Bucket=bucket, Key=key, Body=data)
-
-    def store(self) -> CloudPathTableStore:
-        return CloudPathTableStore(
-            self.endpoint_url, s3_access_key_id=ACCESS_KEY, s3_secret_access_key=SECRET_KEY
-        )
 
 
 @dataclass(frozen=True)
@@ -74,17 +38,6 @@ class Place:
 
     def uri(self, name: str) -> str:
         return f"{self.root}/{name}"
-
-
-@pytest.fixture(scope="session")
-def moto_s3() -> Iterator[MotoS3]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield MotoS3(f"http://{host}:{port}")
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

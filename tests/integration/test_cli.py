@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_DATA, ROOT
+from conftest import EXAMPLE_DATA, ROOT, MotoS3
 from podium.adapters.mlflow_registry import MlflowModelRegistry
 from podium.adapters.mlflow_tracking import MlflowExperimentTracker
 from podium.cli import main
@@ -259,3 +259,36 @@ def test_the_readme_embedding_example_runs_as_written(monkeypatch: pytest.Monkey
     assert result.model_version == 1  # type: ignore[attr-defined]
     assert 0.5 < result.metrics["r2"] < 0.99  # type: ignore[attr-defined]
     assert not (ROOT / ".podium" / "should-not-exist").exists()
+
+
+def test_a_job_reads_its_config_and_data_from_s3(
+    stack: Stack,
+    moto_s3: MotoS3,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # given
+    for name, value in moto_s3.environment().items():
+        monkeypatch.setenv(name, value)
+    bucket = moto_s3.new_bucket()
+    moto_s3.put(bucket, "configs/training.yaml", Path(TRAINING).read_bytes())
+    moto_s3.put(bucket, "data/bikes.parquet", EXAMPLE_DATA.read_bytes())
+    argv = [
+        "run",
+        f"s3://{bucket}/configs/training.yaml",
+        *stack.overrides,
+        "--set",
+        f"job.data=s3://{bucket}/data/bikes.parquet",
+        "--set",
+        f"storage.s3_endpoint_url={moto_s3.endpoint_url}",
+    ]
+
+    # when
+    code = main(argv)
+
+    # then
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "registered bike-sharing version 1" in captured.out
+    version = MlflowModelRegistry(stack.uri).get_version("bike-sharing", 1)
+    assert version.tags["podium.data.uri"] == f"s3://{bucket}/data/bikes.parquet"
