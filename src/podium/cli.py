@@ -1,6 +1,6 @@
 """The `podium` command: run, validate and describe jobs from YAML configs.
 
-Exit codes: 0 success, 1 the job failed, 2 invalid config or usage, 3 the quality gate refused.
+Exit codes are those of `podium.exit_codes`.
 Heavy modules (pandas, MLflow, LightGBM, scikit-learn) are imported only by the commands that
 need them, so `podium --help` stays fast.
 """
@@ -13,8 +13,7 @@ import traceback
 from collections.abc import Sequence
 
 from podium import __version__
-
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_REFUSED = 0, 1, 2, 3
+from podium.exit_codes import FAILED, INVALID, OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args.configs, args.overrides)
     outcome = run_job(settings)
     print(outcome.summary)
-    return EXIT_OK if outcome.passed else EXIT_REFUSED
+    return outcome.exit_code
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -86,14 +85,14 @@ def _validate(args: argparse.Namespace) -> int:
     settings = load_settings(args.configs, args.overrides)
     check_job(settings)
     print(f"ok: a valid {settings.job.kind} config")
-    return EXIT_OK
+    return OK
 
 
 def _schema(_args: argparse.Namespace) -> int:
     from podium.settings import Settings
 
     print(json.dumps(Settings.model_json_schema(), indent=2))
-    return EXIT_OK
+    return OK
 
 
 def _report(exc: Exception, *, debug: bool) -> int:
@@ -103,15 +102,15 @@ def _report(exc: Exception, *, debug: bool) -> int:
         traceback.print_exception(exc, file=sys.stderr)
     if isinstance(exc, ConfigError):
         print(f"podium: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return INVALID
     if isinstance(exc, PodiumError):
         print(f"podium: job failed: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return FAILED
     print(
         f"podium: unexpected error: {type(exc).__name__}: {exc}; rerun with --debug for details",
         file=sys.stderr,
     )
-    return EXIT_FAILED
+    return FAILED
 
 
 def _configure_logging(verbose: bool) -> None:

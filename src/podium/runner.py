@@ -2,16 +2,17 @@
 
 from dataclasses import dataclass
 
+from podium import exit_codes
 from podium.container import Container
 from podium.domain.training import TrainingResult
-from podium.settings import Settings
+from podium.settings import Settings, TrainingJobSettings
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a job ended: whether it passed its gate, and the lines to show a person."""
+    """How a job ended: the exit code for the command line, and the lines to show a person."""
 
-    passed: bool
+    exit_code: int
     summary: str
 
 
@@ -24,8 +25,11 @@ def check_job(settings: Settings) -> None:
 def run_job(settings: Settings) -> Outcome:
     """Run the job `settings` describe and summarise its result."""
     container = Container(settings=settings)
-    result = container.training_service().train(settings.job.request(settings.model))
-    return Outcome(passed=result.gate.passed, summary=summarise_training(result))
+    match settings.job:
+        case TrainingJobSettings() as job:
+            result = container.training_service().train(job.request(settings.model))
+            code = exit_codes.OK if result.gate.passed else exit_codes.REFUSED
+            return Outcome(exit_code=code, summary=summarise_training(result))
 
 
 def summarise_training(result: TrainingResult) -> str:

@@ -1,0 +1,10 @@
+"""The exit codes of the `podium` command, which schedulers can branch on."""
+
+OK = 0
+"""The job finished and passed its gate."""
+FAILED = 1
+"""The job failed: bad data, a storage, tracking or registry error, or an unexpected error."""
+INVALID = 2
+"""The config or the command line is invalid; nothing ran."""
+REFUSED = 3
+"""The quality gate refused the model (or the promotion); nothing was registered or moved."""
