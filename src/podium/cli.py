@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="podium",
         description="The machine-learning model lifecycle as ports and adapters.",
-        epilog="Exit codes: 0 ok, 1 job failed, 2 invalid config or usage, 3 quality gate refused.",
+        epilog="Exit codes: 0 ok, 1 job failed, 2 invalid config or usage, 3 quality gate refused,"
+        " 4 drift found.",
     )
     parser.add_argument("--version", action="version", version=f"podium {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")

@@ -15,7 +15,7 @@ from omegaconf.errors import OmegaConfBaseException
 from pydantic import ValidationError
 
 from podium.domain.errors import ConfigError
-from podium.settings import Settings
+from podium.settings import DEFAULT_KINDS, Settings
 
 
 def load_settings(files: Sequence[str], overrides: Sequence[str] = ()) -> Settings:
@@ -36,19 +36,51 @@ def validate(plain: Any) -> Settings:
     try:
         return Settings.model_validate(plain)
     except ValidationError as exc:
-        raise ConfigError(describe(exc)) from exc
+        raise ConfigError(describe(exc, plain)) from exc
 
 
-def describe(exc: ValidationError) -> str:
-    """One line naming each invalid field of a pydantic validation error."""
+def describe(exc: ValidationError, tree: Any = None) -> str:
+    """One line naming each invalid field of a pydantic validation error.
+
+    Fields are named by their key in the config `tree` that was validated: the `kind` a union
+    picked, which pydantic puts in an error's location, is left out (`job.split.test_size`).
+    """
     problems = []
     for error in exc.errors(include_url=False):
-        where = ".".join(str(part) for part in error["loc"]) or "config"
+        where = _key(error["loc"], tree)
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key; remove it or check its spelling (see `podium schema`)"
+        if error["type"] == "union_tag_invalid":
+            context = error.get("ctx", {})
+            where = f"{where}.{str(context.get('discriminator', 'kind')).strip(chr(39))}"
+            message = (
+                f"unknown kind {context.get('tag')!r}; expected one of"
+                f" {context.get('expected_tags')}"
+            )
         problems.append(f"{where}: {message}")
     return "invalid config: " + "; ".join(problems)
+
+
+def _key(loc: tuple[int | str, ...], tree: Any) -> str:
+    parts: list[str] = []
+    node = tree
+    for depth, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, dict) and part == node.get("kind", _default_kind(loc, depth)):
+            continue  # the union member's tag, not a key of the config
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+        parts.append(str(part))
+    return ".".join(parts) or "config"
+
+
+def _default_kind(loc: tuple[int | str, ...], depth: int) -> str | None:
+    # A top-level part given without `kind` gets its default kind before validation.
+    return DEFAULT_KINDS.get(str(loc[0])) if depth == 1 else None
 
 
 def _merge(files: Sequence[str], overrides: Sequence[str]) -> DictConfig:
@@ -69,10 +101,21 @@ def _merge(files: Sequence[str], overrides: Sequence[str]) -> DictConfig:
     return merged
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, except that dates and times stay text: OmegaConf cannot hold date
+    values, and pydantic parses the text where a setting is a date."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _load(uri: str) -> DictConfig:
     text = _read_text(uri)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # safe: _Loader is a SafeLoader
     except yaml.YAMLError as exc:
         raise ConfigError(f"{uri}: not valid YAML: {_first_line(exc)}") from exc
     if data is None:

@@ -8,3 +8,6 @@ INVALID = 2
 """The config or the command line is invalid; nothing ran."""
 REFUSED = 3
 """The quality gate refused the model (or the promotion); nothing was registered or moved."""
+DRIFT = 4
+"""A monitoring job found drift: at least `monitoring.drift_share` of the columns drifted; the
+report was written and logged as on a run without drift."""

@@ -6,10 +6,24 @@ from pydantic import Field, JsonValue, model_validator
 
 from podium.domain.base import Frozen
 from podium.domain.dataset import DatasetSpec
-from podium.domain.gate import QualityGate
+from podium.domain.gate import QualityGate, check_absolute
 from podium.domain.metrics import MetricName, check_metrics
 from podium.domain.splits import SplitPolicy, TimeHoldout, check_split
 from podium.domain.training import TrainingRequest
+from podium.lifecycle_settings import (
+    EvaluationJobSettings,
+    InferenceJobSettings,
+    PromotionJobSettings,
+)
+from podium.monitoring_settings import (
+    ExplainerSettings,
+    ExplanationJobSettings,
+    LightGBMExplainerSettings,
+    MonitoringJobSettings,
+    MonitoringSettings,
+)
+from podium.notifier_settings import NoNotifierSettings, NotifierSettings
+from podium.tuning_settings import TunerSettings, TuningJobSettings
 
 DEFAULT_TRACKING_URI = "sqlite:///.podium/mlflow.db"
 DEFAULT_ARTIFACTS = ".podium/artifacts"
@@ -18,6 +32,9 @@ DEFAULT_KINDS = {
     "tracker": "mlflow",
     "registry": "mlflow",
     "model": "lightgbm",
+    "tuner": "optuna",
+    "explainer": "lightgbm",
+    "notifier": "none",
 }
 
 
@@ -116,6 +133,7 @@ class TrainingJobSettings(Frozen):
     def _consistent(self) -> Self:
         check_metrics(self.metrics, self.dataset.task)
         check_metrics(self.gate.root.keys(), self.dataset.task)
+        check_absolute(self.gate)
         check_split(self.split, self.dataset)
         return self
 
@@ -136,7 +154,16 @@ class TrainingJobSettings(Frozen):
         )
 
 
-JobSettings = TrainingJobSettings
+JobSettings = Annotated[
+    TrainingJobSettings
+    | TuningJobSettings
+    | MonitoringJobSettings
+    | ExplanationJobSettings
+    | EvaluationJobSettings
+    | PromotionJobSettings
+    | InferenceJobSettings,
+    Field(discriminator="kind"),
+]
 
 
 class Settings(Frozen):
@@ -147,6 +174,16 @@ class Settings(Frozen):
     storage: StorageSettings = CloudPathStorageSettings()
     tracker: TrackerSettings = MlflowTrackerSettings()
     registry: RegistrySettings = MlflowRegistrySettings()
+    tuner: TunerSettings | None = None
+    monitoring: MonitoringSettings = MonitoringSettings()
+    explainer: ExplainerSettings = LightGBMExplainerSettings()
+    notifier: NotifierSettings = NoNotifierSettings()
+
+    @model_validator(mode="after")
+    def _tuning_has_a_tuner(self) -> Self:
+        if isinstance(self.job, TuningJobSettings) and self.tuner is None:
+            raise ValueError("a tuning job needs a `tuner` section with a `space`")
+        return self
 
     @model_validator(mode="before")
     @classmethod

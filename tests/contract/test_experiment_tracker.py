@@ -20,6 +20,7 @@ HOLDOUT = DatasetLineage(
     uri="s3://bucket/holdout.parquet", rows=30, digest="4567ef01", context="evaluation"
 )
 IMPORTANCE = pd.DataFrame({"feature": ["temp", "hour"], "importance": [0.7, 0.3]})
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
@@ -122,6 +123,30 @@ def test_tables_are_listed_once_each_in_the_order_first_logged(
     assert tracker.get_run(run_id).tables == ("importance.json", "reports/errors.parquet")
 
 
+def test_figures_are_listed_once_each_in_the_order_first_logged(
+    tracker: ExperimentTracker,
+) -> None:
+    run_id = tracker.start_run("bikes")
+
+    tracker.log_figure(run_id, PNG, "drift.png")
+    tracker.log_figure(run_id, PNG, "charts/importance.png")
+    tracker.log_figure(run_id, PNG + b"again", "drift.png")
+
+    record = tracker.get_run(run_id)
+    assert record.figures == ("drift.png", "charts/importance.png")
+    assert record.tables == ()
+
+
+@pytest.mark.parametrize("name", ["drift.jpg", "/tmp/drift.png", "../drift.png", "drift"])
+def test_a_figure_name_that_is_not_a_relative_png_is_refused(
+    tracker: ExperimentTracker, name: str
+) -> None:
+    run_id = tracker.start_run("bikes")
+
+    with pytest.raises(TrackingError, match=r"\.png"):
+        tracker.log_figure(run_id, PNG, name)
+
+
 def test_datasets_are_reported_with_their_lineage(tracker: ExperimentTracker) -> None:
     run_id = tracker.start_run("bikes")
 
@@ -168,6 +193,7 @@ CALLS_ON_A_RUN: dict[str, Callable[[ExperimentTracker, str], object]] = {
     "log_metrics": lambda t, r: t.log_metrics(r, {"rmse": 1.0}),
     "set_tags": lambda t, r: t.set_tags(r, {"a": "b"}),
     "log_table": lambda t, r: t.log_table(r, IMPORTANCE, "importance.json"),
+    "log_figure": lambda t, r: t.log_figure(r, PNG, "drift.png"),
     "log_dataset": lambda t, r: t.log_dataset(r, TRAINING),
     "end_run": lambda t, r: t.end_run(r),
     "get_run": lambda t, r: t.get_run(r),
@@ -217,6 +243,18 @@ def test_mlflow_writes_tables_under_the_artifact_location_resolved_from_the_work
     pd.testing.assert_frame_equal(
         pd.read_csv(run_folder / "reports" / "importance.csv"), IMPORTANCE, check_dtype=False
     )
+
+
+def test_mlflow_writes_figures_as_the_bytes_given(
+    mlflow_tracker: MlflowExperimentTracker, tmp_path: Path
+) -> None:
+    run_id = mlflow_tracker.start_run("bikes")
+
+    mlflow_tracker.log_figure(run_id, PNG + b"first", "charts/drift.png")
+    mlflow_tracker.log_figure(run_id, PNG + b"second", "charts/drift.png")
+
+    written = tmp_path / "artifacts" / run_id / "artifacts" / "charts" / "drift.png"
+    assert written.read_bytes() == PNG + b"second"
 
 
 @pytest.mark.parametrize("name", ["importance.txt", "../importance.json", "/tmp/importance.json"])

@@ -13,6 +13,7 @@ from conftest import EXAMPLE_DATA, ROOT, MotoS3
 from podium.adapters.mlflow_registry import MlflowModelRegistry
 from podium.adapters.mlflow_tracking import MlflowExperimentTracker
 from podium.cli import main
+from podium.settings import TrainingJobSettings
 
 INVALID = sorted((ROOT / "tests" / "configs" / "invalid").glob("*.yaml"))
 TRAINING = str(ROOT / "configs" / "training.yaml")
@@ -193,6 +194,7 @@ def test_overrides_and_environment_interpolation_reach_the_settings(
     assert settings.model.params["learning_rate"] == "0.2" or settings.model.params[
         "learning_rate"
     ] == pytest.approx(0.2)
+    assert isinstance(settings.job, TrainingJobSettings)
     assert settings.job.split.test_size == 0.25
     assert settings.job.refit_full is True
     assert settings.job.data == "data/bike_sharing_hourly.parquet"

@@ -14,12 +14,15 @@ from podium.adapters.memory import (
 )
 from podium.config import validate
 from podium.container import Container
+from podium.monitoring_settings import DetectorSettings, ExplainerSettings
+from podium.notifier_settings import NotifierSettings
 from podium.settings import (
     ModelSettings,
     RegistrySettings,
     Settings,
     StorageSettings,
     TrackerSettings,
+    TrainingJobSettings,
 )
 
 MINIMAL = {
@@ -46,6 +49,9 @@ def _kinds(union: Any) -> set[str]:
         ("tracker", TrackerSettings),
         ("registry", RegistrySettings),
         ("framework", ModelSettings),
+        ("drift_detector", DetectorSettings),
+        ("explainer", ExplainerSettings),
+        ("notifier", NotifierSettings),
     ],
 )
 def test_every_kind_in_the_settings_has_a_provider(port: str, union: Any) -> None:
@@ -100,6 +106,7 @@ def test_overridden_ports_reach_the_service_and_do_not_leak() -> None:
     tracker = InMemoryExperimentTracker()
     registry = InMemoryModelRegistry()
     container = Container(settings=settings)
+    assert isinstance(settings.job, TrainingJobSettings)
 
     # when
     with (

@@ -12,6 +12,8 @@ import importlib
 import os
 import tempfile
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3.exceptions
@@ -22,8 +24,9 @@ from cloudpathlib import AnyPath, CloudPath, S3Client, S3Path
 from cloudpathlib.exceptions import CloudPathException
 from typing_extensions import override
 
+from podium.adapters.cloudpath_streaming import parquet_writer, stream
 from podium.domain.errors import StorageError
-from podium.ports import TableStore
+from podium.ports import TableStore, TableWriter
 
 _SUFFIXES = (".parquet", ".csv")
 
@@ -36,7 +39,8 @@ class CloudPathTableStore(TableStore):
 
     A local write lands in a hidden sibling file that replaces the destination in one rename; a
     cloud write serializes to a local temporary file first and then uploads it as one object,
-    which the store shows only once complete. So readers never see half a table, and a write
+    which the store shows only once complete; streamed writes do the same once their block ends
+    (see `cloudpath_streaming`). So readers never see half a table, and a write
     that fails leaves the destination as it was and no temporary file behind. S3 goes through a
     client of this store's own, built on first use from the endpoint and keys given here (or,
     when absent, the usual AWS environment variables and config files); gs:// and az:// use
@@ -101,6 +105,27 @@ class CloudPathTableStore(TableStore):
     @override
     def exists(self, uri: str) -> bool:
         return _is_file(self._locate(uri), uri)
+
+    @override
+    def read_batches(
+        self, uri: str, batch_rows: int, columns: Sequence[str] | None = None
+    ) -> Iterator[pd.DataFrame]:
+        path = self._locate(uri)
+        suffix = _checked_suffix(path, uri)
+        if not _is_file(path, uri):
+            raise StorageError(f"{uri}: no table there; check the path")
+        yield from stream(
+            path, suffix, uri, batch_rows, columns=columns, access_errors=_access_errors()
+        )
+
+    @override
+    @contextmanager
+    def open_writer(self, uri: str) -> Iterator[TableWriter]:
+        path = self._locate(uri)
+        if _checked_suffix(path, uri) != ".parquet":
+            raise StorageError(f"{uri}: a streamed table is written as parquet; use .parquet")
+        with parquet_writer(path, uri, _access_errors()) as writer:
+            yield writer
 
     def _locate(self, uri: str) -> CloudPath | Path:
         try:

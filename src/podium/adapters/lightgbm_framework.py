@@ -22,6 +22,7 @@ from podium.adapters.sklearn_framework import (
 from podium.domain.dataset import FeatureKind, Task
 from podium.domain.errors import ConfigError, ModelError
 from podium.domain.model import FittedModel
+from podium.domain.schema import describe_features
 
 
 class LightGBMFramework(SklearnPipelineFramework):
@@ -91,7 +92,11 @@ class LightGBMFramework(SklearnPipelineFramework):
         except LightGBMError as exc:
             raise ModelError(f"fitting LightGBM failed: {exc}") from exc
         return FittedModel(
-            framework=self.name, estimator=pipeline, features=tuple(kinds), task=task
+            framework=self.name,
+            estimator=pipeline,
+            features=tuple(kinds),
+            task=task,
+            schema=describe_features(features, kinds),
         )
 
     @override

@@ -1,86 +1,51 @@
 """In-memory adapters of every port, for embedding apps' tests and podium's own use-case tests."""
 
-import copy
-import io
 import itertools
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from pydantic import JsonValue
 from typing_extensions import override
 
+from podium.adapters.memory_monitoring import (
+    InMemoryChartRenderer,
+    InMemoryExplainer,
+    InMemoryNotifier,
+)
+from podium.adapters.memory_registry import InMemoryModelRegistry
+from podium.adapters.memory_tables import InMemoryTableStore
+from podium.adapters.memory_tuning import InMemoryDocumentStore, InMemoryTuner
+from podium.adapters.progress import InMemoryProgressReporter
 from podium.domain.dataset import FeatureKind, Task
-from podium.domain.errors import ConfigError, ModelError, RegistryError, StorageError, TrackingError
-from podium.domain.model import DatasetLineage, FittedModel, ModelVersion, RunRecord, RunStatus
-from podium.ports import ExperimentTracker, ModelFramework, ModelRegistry, TableStore
+from podium.domain.errors import ConfigError, ModelError, TrackingError
+from podium.domain.model import DatasetLineage, FittedModel, RunRecord, RunStatus
+from podium.domain.schema import describe_features
+from podium.ports import ExperimentTracker, ModelFramework
 from podium.ports.experiment_tracker import TABLE_SUFFIXES
 
-
-class InMemoryTableStore(TableStore):
-    """Tables kept in a dict by URI; reads return copies so callers cannot alter what is stored.
-
-    It refuses what the file-backed stores refuse: a suffix other than `.parquet` or `.csv` (in
-    any case), and a table that cannot be encoded in the format its suffix names. Like them it
-    keeps the columns only, so reads return a default `RangeIndex`; unlike csv files it keeps
-    every dtype.
-    """
-
-    def __init__(self, tables: Mapping[str, pd.DataFrame] | None = None) -> None:
-        self.tables: dict[str, pd.DataFrame] = {
-            k: v.reset_index(drop=True) for k, v in (tables or {}).items()
-        }
-
-    @override
-    def read(self, uri: str) -> pd.DataFrame:
-        _check_suffix(uri)
-        if uri not in self.tables:
-            raise StorageError(f"{uri}: no table there; check the path")
-        return self.tables[uri].copy()
-
-    @override
-    def write(self, table: pd.DataFrame, uri: str) -> None:
-        _check_encodable(table, uri, _check_suffix(uri))
-        self.tables[uri] = table.reset_index(drop=True)
-
-    @override
-    def exists(self, uri: str) -> bool:
-        return uri in self.tables
-
-
-def _check_suffix(uri: str) -> str:
-    suffix = PurePosixPath(uri).suffix.lower()
-    if suffix not in (".parquet", ".csv"):
-        raise StorageError(
-            f"{uri}: unsupported suffix {suffix!r}; use a path ending in one of .parquet, .csv"
-        )
-    return suffix
-
-
-def _check_encodable(table: pd.DataFrame, uri: str, suffix: str) -> None:
-    # Encoding is the step of a write that fails on the data itself (an object column of dicts
-    # and numbers for parquet, a value whose str() raises for csv): the fake must fail there too,
-    # or tests pass that production fails.
-    try:
-        if suffix == ".parquet":
-            table.to_parquet(io.BytesIO(), index=False)
-        else:
-            table.to_csv(io.StringIO(), index=False)
-    except (ValueError, pa.ArrowException) as exc:
-        raise StorageError(
-            f"{uri}: the table cannot be written as {suffix[1:]} ({exc}); convert the offending "
-            "column to plain values; nothing was written"
-        ) from exc
+__all__ = [
+    "InMemoryChartRenderer",
+    "InMemoryDocumentStore",
+    "InMemoryExperimentTracker",
+    "InMemoryExplainer",
+    "InMemoryModelFramework",
+    "InMemoryModelRegistry",
+    "InMemoryNotifier",
+    "InMemoryProgressReporter",
+    "InMemoryTableStore",
+    "InMemoryTuner",
+]
 
 
 class InMemoryExperimentTracker(ExperimentTracker):
-    """Runs kept as `RunRecord`s in a dict, with the tables logged to each."""
+    """Runs kept as `RunRecord`s in a dict, with the tables and figures logged to each."""
 
     def __init__(self) -> None:
         self.runs: dict[str, RunRecord] = {}
         self.tables: dict[tuple[str, str], pd.DataFrame] = {}
+        self.figures: dict[tuple[str, str], bytes] = {}
         self._ids = itertools.count(1)
 
     @override
@@ -141,6 +106,15 @@ class InMemoryExperimentTracker(ExperimentTracker):
         self._update(run, tables=(*run.tables, name) if name not in run.tables else run.tables)
 
     @override
+    def log_figure(self, run_id: str, png: bytes, name: str) -> None:
+        run = self._run(run_id)
+        path = PurePosixPath(name)
+        if path.suffix != ".png" or path.is_absolute() or ".." in path.parts:
+            raise TrackingError(f"figure name {name!r}: use a relative name ending in .png")
+        self.figures[(run_id, name)] = bytes(png)
+        self._update(run, figures=(*run.figures, name) if name not in run.figures else run.figures)
+
+    @override
     def log_dataset(self, run_id: str, lineage: DatasetLineage) -> None:
         run = self._run(run_id)
         kept = tuple(d for d in run.datasets if d.context != lineage.context)
@@ -161,55 +135,6 @@ class InMemoryExperimentTracker(ExperimentTracker):
 
     def _update(self, run: RunRecord, **changes: object) -> None:
         self.runs[run.run_id] = run.model_copy(update=changes)
-
-
-class InMemoryModelRegistry(ModelRegistry):
-    """Versions kept in a dict by name; models are deep-copied in and out, as a store would."""
-
-    def __init__(self) -> None:
-        self.versions: dict[str, list[tuple[ModelVersion, FittedModel]]] = {}
-
-    @override
-    def register(
-        self,
-        model: FittedModel,
-        *,
-        name: str,
-        run_id: str,
-        input_example: pd.DataFrame,
-        tags: Mapping[str, str] | None = None,
-    ) -> ModelVersion:
-        missing = [f for f in model.features if f not in input_example.columns]
-        if missing:
-            raise RegistryError(f"input example lacks the model's feature column(s) {missing}")
-        versions = self.versions.setdefault(name, [])
-        entry = ModelVersion(
-            name=name,
-            version=len(versions) + 1,
-            run_id=run_id,
-            source=f"memory://{name}/{len(versions) + 1}",
-            tags=dict(tags or {}),
-        )
-        versions.append((entry, copy.deepcopy(model)))
-        return entry
-
-    @override
-    def get_version(self, name: str, version: int) -> ModelVersion:
-        return self._entry(name, version)[0]
-
-    @override
-    def list_versions(self, name: str) -> list[ModelVersion]:
-        return [entry for entry, _ in self.versions.get(name, [])]
-
-    @override
-    def load(self, name: str, version: int) -> FittedModel:
-        return copy.deepcopy(self._entry(name, version)[1])
-
-    def _entry(self, name: str, version: int) -> tuple[ModelVersion, FittedModel]:
-        versions = self.versions.get(name, [])
-        if not 1 <= version <= len(versions):
-            raise RegistryError(f"model {name!r} has no version {version}")
-        return versions[version - 1]
 
 
 class InMemoryModelFramework(ModelFramework):
@@ -244,7 +169,13 @@ class InMemoryModelFramework(ModelFramework):
         else:
             shift = params.get("shift", 0.0)
             state = float(target.mean()) + float(shift if isinstance(shift, int | float) else 0.0)
-        return FittedModel(framework=self.name, estimator=state, features=tuple(kinds), task=task)
+        return FittedModel(
+            framework=self.name,
+            estimator=state,
+            features=tuple(kinds),
+            task=task,
+            schema=describe_features(features, kinds),
+        )
 
     @override
     def predict(self, model: FittedModel, features: pd.DataFrame) -> np.ndarray:

@@ -1,26 +1,24 @@
-"""The ModelRegistry port on the MLflow model registry, models stored in the skops format."""
+"""The ModelRegistry port on the MLflow model registry, models stored in the skops format.
+
+Model files are saved and loaded by `mlflow_model_files`; aliases and their history are kept by
+`mlflow_aliases`.
+"""
 
 import json
-import os
 import re
 import tempfile
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
-from typing import Any
 
-import mlflow.artifacts
-import mlflow.sklearn
 import pandas as pd
-import skops.io
 from mlflow.entities import LoggedModel, LoggedModelStatus
 from mlflow.entities.model_registry import ModelVersion as MlflowModelVersion
 from mlflow.exceptions import MlflowException
-from mlflow.models import Model, infer_signature
 from typing_extensions import override
 
+from podium.adapters import mlflow_model_files
+from podium.adapters.mlflow_aliases import MlflowAliasBook
 from podium.adapters.mlflow_common import (
     already_exists,
     is_missing,
@@ -28,17 +26,10 @@ from podium.adapters.mlflow_common import (
     reason,
     translated,
 )
-from podium.domain.dataset import Task
 from podium.domain.errors import RegistryError
 from podium.domain.model import FittedModel, ModelVersion
+from podium.domain.promotion import AliasChange, AliasEvent
 from podium.ports import ModelRegistry
-
-_METADATA_KEY = "podium"
-_PROGRESS_BAR = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
-_EXAMPLE_ROWS = 5
-# Distributions to pin in the model's requirements, by the top-level module of a type it holds;
-# pinning them ourselves spares MLflow inferring requirements in a slow subprocess.
-_DISTRIBUTIONS = {"sklearn": "scikit-learn", "numpy": "numpy", "pandas": "pandas", "skops": "skops"}
 
 
 class MlflowModelRegistry(ModelRegistry):
@@ -47,13 +38,26 @@ class MlflowModelRegistry(ModelRegistry):
     A version's model is saved with `mlflow.sklearn` in the skops format, with the signature
     inferred from the input example, its first rows as MLflow's input example, and pinned pip
     requirements. The fitted model's framework, task and features are kept in the MLmodel
-    metadata under `podium`, so version tags are exactly the caller's.
+    metadata under `podium`, so version tags are exactly the caller's. An alias's history is
+    kept in tags of the registered model, one per change, and changes of one alias wait up to
+    `alias_lock_wait` seconds for each other; a lock older than `alias_lock_stale_after` seconds
+    is taken over (see `mlflow_aliases`).
     """
 
-    def __init__(self, tracking_uri: str, registry_uri: str | None = None) -> None:
+    def __init__(
+        self,
+        tracking_uri: str,
+        registry_uri: str | None = None,
+        *,
+        alias_lock_wait: float = 60.0,
+        alias_lock_stale_after: float = 300.0,
+    ) -> None:
         self._where = registry_uri or tracking_uri
         self._tracking_uri = tracking_uri
         self._client = make_client(tracking_uri, registry_uri, error=RegistryError)
+        self._aliases = MlflowAliasBook(
+            self._client, wait=alias_lock_wait, stale_after=alias_lock_stale_after
+        )
 
     @override
     def register(
@@ -95,33 +99,40 @@ class MlflowModelRegistry(ModelRegistry):
         return sorted((_version(v) for v in found), key=lambda v: v.version)
 
     @override
-    def load(self, name: str, version: int) -> FittedModel:
-        with _reading(name, version, self._where), tempfile.TemporaryDirectory() as folder:
-            uri = self._client.get_model_version_download_uri(name, str(version))
-            with _no_progress_bar():
-                local = mlflow.artifacts.download_artifacts(
-                    artifact_uri=uri, dst_path=folder, tracking_uri=self._tracking_uri
-                )
-            about = (Model.load(local).metadata or {}).get(_METADATA_KEY)
-            if not isinstance(about, dict):
-                raise RegistryError(
-                    f"version {version} of {name!r} was not registered by podium (its MLmodel has"
-                    f" no `{_METADATA_KEY}` metadata); register the model with podium"
-                )
-            try:
-                estimator = mlflow.sklearn.load_model(local)
-            # Unpickling runs the model library's own code, which may raise anything.
-            except Exception as exc:
-                raise RegistryError(
-                    f"version {version} of {name!r} could not be loaded: {reason(exc)}; check"
-                    " that the installed scikit-learn, lightgbm and skops match its requirements"
-                ) from exc
-        return FittedModel(
-            framework=str(about["framework"]),
-            estimator=estimator,
-            features=tuple(str(f) for f in about["features"]),
-            task=Task(about["task"]),
-        )
+    def load(
+        self, name: str, version: int | None = None, *, alias: str | None = None
+    ) -> FittedModel:
+        number = self._aliased(name, alias).version if alias is not None else version
+        if number is None or (alias is not None and version is not None):
+            raise ValueError("load: give exactly one of `version` and `alias`")
+        with _reading(name, number, self._where):
+            uri = self._client.get_model_version_download_uri(name, str(number))
+            return mlflow_model_files.load(
+                uri, tracking_uri=self._tracking_uri, name=name, version=number
+            )
+
+    @override
+    def get_alias(self, name: str, alias: str) -> ModelVersion | None:
+        with translated(RegistryError, f"reading alias {alias!r} of {name!r}", self._where):
+            version = self._aliases.current(name, alias)
+        return None if version is None else self.get_version(name, version)
+
+    @override
+    def record_alias_change(self, name: str, change: AliasChange) -> AliasEvent:
+        action = f"recording a change of alias {change.alias!r} of {name!r}"
+        with translated(RegistryError, action, self._where):
+            return self._aliases.record(name, change)
+
+    @override
+    def alias_history(self, name: str, alias: str) -> list[AliasEvent]:
+        with translated(RegistryError, f"reading the history of {name}@{alias}", self._where):
+            return self._aliases.history(name, alias)
+
+    def _aliased(self, name: str, alias: str) -> ModelVersion:
+        found = self.get_alias(name, alias)
+        if found is None:
+            raise RegistryError(f"model {name!r} has no alias {alias!r} at {self._where}")
+        return found
 
     def _log_model(
         self,
@@ -139,7 +150,7 @@ class MlflowModelRegistry(ModelRegistry):
         try:
             with tempfile.TemporaryDirectory(prefix="podium-model-") as folder:
                 local = Path(folder) / "model"
-                _save(model, example, local, name=name, model_id=logged.model_id)
+                mlflow_model_files.save(model, example, local, name=name, model_id=logged.model_id)
                 self._client.log_model_artifacts(logged.model_id, str(local))
             return self._client.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)
         except (MlflowException, OSError, RegistryError):
@@ -215,69 +226,8 @@ def _reading(name: str, version: int, where: str) -> Iterator[None]:
         raise RegistryError(message) from exc
 
 
-@contextmanager
-def _no_progress_bar() -> Iterator[None]:
-    """Hide MLflow's download progress bar for the block, then restore the variable as it was."""
-    # MLflow reads this switch only from the environment; it is restored before the call returns.
-    previous = os.environ.get(_PROGRESS_BAR)
-    os.environ[_PROGRESS_BAR] = "false"
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ[_PROGRESS_BAR]
-        else:
-            os.environ[_PROGRESS_BAR] = previous
-
-
 def _name_filter(name: str) -> str:
     return "name = '" + re.sub(r"(['\\])", r"\\\1", name) + "'"
-
-
-def _save(
-    model: FittedModel, example: pd.DataFrame, path: Path, *, name: str, model_id: str
-) -> None:
-    try:
-        trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model.estimator))
-        estimator: Any = model.estimator
-        with warnings.catch_warnings():
-            # MLflow's hint that integer columns cannot hold missing values: podium's signature
-            # comes from the caller's own example, so the hint is noise to the user.
-            warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
-            signature = infer_signature(example, estimator.predict(example))
-        mlflow.sklearn.save_model(
-            model.estimator,
-            str(path),
-            mlflow_model=Model(model_id=model_id),
-            signature=signature,
-            input_example=example.head(_EXAMPLE_ROWS),
-            pip_requirements=_requirements(trusted),
-            skops_trusted_types=trusted,
-            metadata={
-                _METADATA_KEY: {
-                    "framework": model.framework,
-                    "task": model.task.value,
-                    "features": list(model.features),
-                }
-            },
-        )
-    # Serialising and predicting run the estimator's own code, which may raise anything.
-    except Exception as exc:
-        raise RegistryError(
-            f"model {name!r} could not be saved with mlflow.sklearn (skops format): {reason(exc)}"
-        ) from exc
-
-
-def _requirements(trusted_types: list[str]) -> list[str]:
-    modules = {*_DISTRIBUTIONS, *(t.split(".", 1)[0] for t in trusted_types)}
-    pins = set()
-    for module in modules:
-        distribution = _DISTRIBUTIONS.get(module, module)
-        try:
-            pins.add(f"{distribution}=={metadata.version(distribution)}")
-        except metadata.PackageNotFoundError:
-            continue  # the standard library (collections, builtins) needs no pin
-    return sorted(pins)
 
 
 def _version(found: MlflowModelVersion) -> ModelVersion:

@@ -20,6 +20,7 @@ from podium.ports import ExperimentTracker
 
 _MAX_PARAM_LENGTH = 6000  # MLflow refuses longer parameter values
 _TABLES_TAG = "podium.tables"
+_FIGURES_TAG = "podium.figures"
 _DATA_TAG = "podium.data."
 _STATUS = {
     "RUNNING": RunStatus.RUNNING,
@@ -43,9 +44,10 @@ class MlflowExperimentTracker(ExperimentTracker):
     paths are resolved against the working folder now), or where MLflow puts them when None.
     Parameter values longer than MLflow's 6000 characters are cut, ending with a note that
     says so. Tables are files named as given (`.json`, `.csv` or `.parquet`) among the run's
-    artifacts. Lineage is an MLflow dataset input and run tags `podium.data.<context>.uri`,
-    `.rows` and `.digest`: one lineage per context, the last logged. `get_run` reports the tags
-    the caller set, without MLflow's `mlflow.*` tags and podium's own bookkeeping tags.
+    artifacts, and so are figures (`.png`). Lineage is an MLflow dataset input and run tags
+    `podium.data.<context>.uri`, `.rows` and `.digest`: one lineage per context, the last
+    logged. `get_run` reports the tags the caller set, without MLflow's `mlflow.*` tags and
+    podium's own bookkeeping tags.
     """
 
     def __init__(self, tracking_uri: str, artifact_location: str | None = None) -> None:
@@ -114,6 +116,21 @@ class MlflowExperimentTracker(ExperimentTracker):
                 self._client.set_tag(run_id, _TABLES_TAG, json.dumps([*logged, name]))
 
     @override
+    def log_figure(self, run_id: str, png: bytes, name: str) -> None:
+        path = PurePosixPath(name)
+        if path.suffix != ".png" or path.is_absolute() or ".." in path.parts:
+            raise TrackingError(f"figure name {name!r}: use a relative file name ending in .png")
+        with translated(TrackingError, f"logging figure {name!r} to run {run_id!r}", self._where):
+            logged = _names(self._client.get_run(run_id).data.tags, _FIGURES_TAG)
+            with tempfile.TemporaryDirectory(prefix="podium-figure-") as folder:
+                local = Path(folder) / path.name
+                local.write_bytes(png)
+                folder_in_run = None if path.parent == PurePosixPath(".") else str(path.parent)
+                self._client.log_artifact(run_id, str(local), artifact_path=folder_in_run)
+            if name not in logged:
+                self._client.set_tag(run_id, _FIGURES_TAG, json.dumps([*logged, name]))
+
+    @override
     def log_dataset(self, run_id: str, lineage: DatasetLineage) -> None:
         dataset = Dataset(
             name=PurePosixPath(urlparse(lineage.uri).path).name or lineage.uri,
@@ -154,6 +171,7 @@ class MlflowExperimentTracker(ExperimentTracker):
             parent_run_id=tags.get(MLFLOW_PARENT_RUN_ID),
             datasets=_lineages(tags),
             tables=tuple(_tables(tags)),
+            figures=tuple(_names(tags, _FIGURES_TAG)),
         )
 
     def _log_batch(
@@ -219,11 +237,15 @@ def _source_type(uri: str) -> str:
 
 
 def _is_internal(key: str) -> bool:
-    return key.startswith(("mlflow.", _DATA_TAG)) or key == _TABLES_TAG
+    return key.startswith(("mlflow.", _DATA_TAG)) or key in (_TABLES_TAG, _FIGURES_TAG)
 
 
 def _tables(tags: Mapping[str, str]) -> list[str]:
-    names: list[str] = json.loads(tags.get(_TABLES_TAG, "[]"))
+    return _names(tags, _TABLES_TAG)
+
+
+def _names(tags: Mapping[str, str], tag: str) -> list[str]:
+    names: list[str] = json.loads(tags.get(tag, "[]"))
     return names
 
 

@@ -22,6 +22,7 @@ from typing_extensions import override
 from podium.domain.dataset import FeatureKind, Task
 from podium.domain.errors import ConfigError, ModelError
 from podium.domain.model import FittedModel
+from podium.domain.schema import describe_features
 from podium.ports import ModelFramework
 
 _ROLE = {Task.REGRESSION: "regressor", Task.CLASSIFICATION: "classifier"}
@@ -72,7 +73,7 @@ def plain_columns(features: pd.DataFrame, kinds: Mapping[str, FeatureKind]) -> p
     did even when its own dtypes differ (an all-missing column, a pandas category, a nullable
     boolean). Raises `ModelError` naming a numeric column whose values are not numbers.
     """
-    columns: dict[str, np.ndarray] = {}
+    columns: dict[str, np.ndarray | pd.Series] = {}
     for column, kind in kinds.items():
         values = features[column]
         if kind is FeatureKind.NUMERIC:
@@ -85,7 +86,9 @@ def plain_columns(features: pd.DataFrame, kinds: Mapping[str, FeatureKind]) -> p
         else:
             text = values.astype(str).to_numpy(dtype=object)
             text[values.isna().to_numpy()] = np.nan
-            columns[column] = text
+            # An explicit object dtype: pandas 3 would infer its own string dtype from the
+            # array, a conversion the encoders undo at once (a third of prediction time).
+            columns[column] = pd.Series(text, index=features.index, dtype=object)
     return pd.DataFrame(columns, index=features.index)
 
 
@@ -141,7 +144,11 @@ class SklearnFramework(SklearnPipelineFramework):
         pipeline = Pipeline([("prepare", _one_hot_preprocessor(kinds)), ("model", estimator)])
         fit_pipeline(pipeline, plain_columns(features, kinds), target)
         return FittedModel(
-            framework=self.name, estimator=pipeline, features=tuple(kinds), task=task
+            framework=self.name,
+            estimator=pipeline,
+            features=tuple(kinds),
+            task=task,
+            schema=describe_features(features, kinds),
         )
 
     @override

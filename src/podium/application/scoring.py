@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from podium.domain.metrics import METRICS, MetricName, compute_metrics
@@ -17,10 +18,21 @@ def score(
     metrics: Iterable[MetricName],
 ) -> dict[str, float]:
     """Each metric of `model`'s predictions on `features` against `target`."""
+    return score_predictions(framework, model, features, target, metrics)[0]
+
+
+def score_predictions(
+    framework: ModelFramework,
+    model: FittedModel,
+    features: pd.DataFrame,
+    target: pd.Series,
+    metrics: Iterable[MetricName],
+) -> tuple[dict[str, float], np.ndarray]:
+    """Like `score`, and the predictions it scored, one per row of `features`."""
     names = tuple(metrics)
     predictions = framework.predict(model, features)
     proba = None
     classes = framework.classes(model)
     if any(METRICS[name].needs_proba for name in names):
         proba = framework.predict_proba(model, features)
-    return compute_metrics(names, target, predictions, proba, classes)
+    return compute_metrics(names, target, predictions, proba, classes), predictions

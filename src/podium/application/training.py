@@ -6,14 +6,16 @@ from contextlib import contextmanager
 
 import pandas as pd
 
+from podium.application.notifying import deliver, failure
 from podium.application.scoring import score
 from podium.domain.dataset import feature_kinds, validate_table
 from podium.domain.gate import judge
 from podium.domain.lineage import table_digest
 from podium.domain.model import DatasetLineage, FittedModel, ModelVersion, RunStatus
+from podium.domain.notice import Notice, NoticeStatus
 from podium.domain.splits import split_table
 from podium.domain.training import TrainingRequest, TrainingResult
-from podium.ports import ExperimentTracker, ModelFramework, ModelRegistry, TableStore
+from podium.ports import ExperimentTracker, ModelFramework, ModelRegistry, Notifier, TableStore
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +32,13 @@ class TrainingService:
         tracker: ExperimentTracker,
         registry: ModelRegistry,
         framework: ModelFramework,
+        notifier: Notifier | None = None,
     ) -> None:
         self._storage = storage
         self._tracker = tracker
         self._registry = registry
         self._framework = framework
+        self._notifier = notifier
 
     def train(self, request: TrainingRequest) -> TrainingResult:
         """Train under `request` and return its metrics and the registered version.
@@ -43,12 +47,26 @@ class TrainingService:
         the tracker. A model the quality gate refuses is not registered; the result carries the
         reasons. Registration is the run's last step: any failure before it marks the run FAILED and
         registers nothing. The registered version names its run, not the other way round.
+        With a notifier, it tells people of the result and of any failure.
         """
-        table = self._storage.read(request.data_uri)
+        try:
+            table = self._storage.read(request.data_uri)
+        except Exception as exc:
+            deliver(self._notifier, failure("training", exc, {"model": request.model_name}))
+            raise
         return self.train_on(table, request)
 
     def train_on(self, table: pd.DataFrame, request: TrainingRequest) -> TrainingResult:
         """Like `train`, on a table the caller holds; `request.data_uri` names its origin."""
+        try:
+            result = self._train_on(table, request)
+        except Exception as exc:
+            deliver(self._notifier, failure("training", exc, {"model": request.model_name}))
+            raise
+        deliver(self._notifier, _notice(result))
+        return result
+
+    def _train_on(self, table: pd.DataFrame, request: TrainingRequest) -> TrainingResult:
         spec = request.dataset
         features = validate_table(table, spec, source=request.data_uri)
         kinds = feature_kinds(table, features, source=request.data_uri)
@@ -170,3 +188,23 @@ class TrainingService:
         )
         logger.info("registered %s version %d", version.name, version.version)
         return version
+
+
+def _notice(result: TrainingResult) -> Notice:
+    metrics = ", ".join(f"{name} {value:.4g}" for name, value in result.metrics.items())
+    if not result.gate.passed:
+        status, summary = (
+            NoticeStatus.REFUSED,
+            "quality gate refused the model: " + "; ".join(result.gate.reasons),
+        )
+    elif result.model_version is not None:
+        status = NoticeStatus.SUCCEEDED
+        summary = f"registered {result.model_name} version {result.model_version}"
+    else:
+        status, summary = NoticeStatus.SUCCEEDED, f"trained {result.model_name}, not registered"
+    return Notice(
+        job="training",
+        status=status,
+        summary=summary,
+        details={"holdout": metrics, "run": result.run_id},
+    )

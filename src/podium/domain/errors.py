@@ -27,3 +27,15 @@ class RegistryError(PodiumError):
 
 class ModelError(PodiumError):
     """A model could not be built, fitted or used for prediction."""
+
+
+class AliasConflictError(RegistryError):
+    """An alias no longer points where the caller expected: someone else moved it meanwhile."""
+
+
+class PromotionError(PodiumError):
+    """An alias cannot be moved as asked (for example, no earlier version to roll back to)."""
+
+
+class NotificationError(PodiumError):
+    """A notice could not be delivered; jobs log it and carry on."""

@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from podium.domain.base import Frozen
 from podium.domain.dataset import Task
+from podium.domain.schema import FeatureSchema
 
 
 @dataclass(frozen=True)
@@ -12,13 +13,15 @@ class FittedModel:
     """A fitted model: the framework's own object, opaque to use cases, and what it expects.
 
     `estimator` belongs to the `ModelFramework` adapter named by `framework`; only adapters look
-    inside it. `features` are the input columns in the order the model was fitted on.
+    inside it. `features` are the input columns in the order the model was fitted on; `schema`
+    describes them as the fitting rows had them (empty when the model did not record it).
     """
 
     framework: str
     estimator: object
     features: tuple[str, ...]
     task: Task
+    schema: tuple[FeatureSchema, ...] = ()
 
 
 class ModelVersion(Frozen):
@@ -61,3 +64,4 @@ class RunRecord(Frozen):
     parent_run_id: str | None = None
     datasets: tuple[DatasetLineage, ...] = ()
     tables: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()

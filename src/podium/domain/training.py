@@ -6,7 +6,7 @@ from pydantic import Field, JsonValue, model_validator
 
 from podium.domain.base import Frozen
 from podium.domain.dataset import DatasetSpec
-from podium.domain.gate import GateVerdict, QualityGate
+from podium.domain.gate import GateVerdict, QualityGate, check_absolute
 from podium.domain.metrics import MetricName, check_metrics, default_metrics
 from podium.domain.splits import SplitPolicy, TimeHoldout, check_split
 
@@ -34,6 +34,7 @@ class TrainingRequest(Frozen):
     def _metrics_fit_the_task(self) -> Self:
         check_metrics(self.metrics, self.dataset.task)
         check_metrics(self.gate.root.keys(), self.dataset.task)
+        check_absolute(self.gate)
         check_split(self.split, self.dataset)
         return self
 

@@ -54,6 +54,13 @@ class ExperimentTracker(Protocol):
         """
 
     @abstractmethod
+    def log_figure(self, run_id: str, png: bytes, name: str) -> None:
+        """Attach a PNG image to the run under `name`, a relative file name ending in `.png`.
+
+        Logging the same name again replaces the image. Other names raise `TrackingError`.
+        """
+
+    @abstractmethod
     def log_dataset(self, run_id: str, lineage: DatasetLineage) -> None:
         """Record that the run used the table described by `lineage`.
 

@@ -1,4 +1,4 @@
-"""ModelRegistry: store fitted models and register named versions of them."""
+"""ModelRegistry: store fitted models, register named versions, move aliases with a history."""
 
 from abc import abstractmethod
 from collections.abc import Mapping
@@ -7,10 +7,14 @@ from typing import Protocol
 import pandas as pd
 
 from podium.domain.model import FittedModel, ModelVersion
+from podium.domain.promotion import AliasChange, AliasEvent
 
 
 class ModelRegistry(Protocol):
     """Named, versioned models. Versions count from 1 per name.
+
+    An alias (`champion`) names one version of a model at a time; it moves only through
+    `record_alias_change`, which keeps every change in the alias's history.
 
     Every method raises `RegistryError` when the backend refuses or fails the call, or when the
     name or version does not exist.
@@ -41,5 +45,32 @@ class ModelRegistry(Protocol):
         """Every version of `name`, oldest first; empty when the name is not registered."""
 
     @abstractmethod
-    def load(self, name: str, version: int) -> FittedModel:
-        """Load a registered version as a fitted model that its framework can predict with."""
+    def load(
+        self, name: str, version: int | None = None, *, alias: str | None = None
+    ) -> FittedModel:
+        """Load a registered version, by number or by the alias pointing at it, as a fitted
+        model that its framework can predict with.
+
+        Give exactly one of `version` and `alias` (else `ValueError`); an unset alias raises
+        `RegistryError`.
+        """
+
+    @abstractmethod
+    def get_alias(self, name: str, alias: str) -> ModelVersion | None:
+        """The version `alias` of `name` points at now; None when the alias is not set."""
+
+    @abstractmethod
+    def record_alias_change(self, name: str, change: AliasChange) -> AliasEvent:
+        """Record `change` in the history of its alias and, when it moved, move the alias.
+
+        Atomic against every other caller, in this process or another: the alias must point
+        at `change.from_version` (None: unset) when the change is recorded, else
+        `AliasConflictError` is raised and nothing is moved or recorded. A move points the
+        alias at `change.to_version`, or removes it when that is None; a refusal leaves it.
+        The recorded event is numbered one after the alias's last and stamped with the time.
+        Raises `RegistryError` when `to_version` of a move is not a version of `name`.
+        """
+
+    @abstractmethod
+    def alias_history(self, name: str, alias: str) -> list[AliasEvent]:
+        """Every recorded change of `alias` of `name`, oldest first; empty when none."""

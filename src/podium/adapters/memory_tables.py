@@ -1,0 +1,118 @@
+"""The in-memory TableStore: tables in a dict, streamed and written batch by batch like files."""
+
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import PurePosixPath
+
+import pandas as pd
+import pyarrow as pa
+from typing_extensions import override
+
+from podium.domain.errors import DataSchemaError, StorageError
+from podium.ports import TableStore, TableWriter
+
+
+class InMemoryTableStore(TableStore):
+    """Tables kept in a dict by URI; reads return copies so callers cannot alter what is stored.
+
+    It refuses what the file-backed stores refuse: a suffix other than `.parquet` or `.csv` (in
+    any case), and a table that cannot be encoded in the format its suffix names. Like them it
+    keeps the columns only, so reads return a default `RangeIndex`; unlike csv files it keeps
+    every dtype. A streamed write is stored only when its block ends without error.
+    """
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame] | None = None) -> None:
+        self.tables: dict[str, pd.DataFrame] = {
+            k: v.reset_index(drop=True) for k, v in (tables or {}).items()
+        }
+
+    @override
+    def read(self, uri: str) -> pd.DataFrame:
+        _check_suffix(uri)
+        if uri not in self.tables:
+            raise StorageError(f"{uri}: no table there; check the path")
+        return self.tables[uri].copy()
+
+    @override
+    def write(self, table: pd.DataFrame, uri: str) -> None:
+        _check_encodable(table, uri, _check_suffix(uri))
+        self.tables[uri] = table.reset_index(drop=True)
+
+    @override
+    def exists(self, uri: str) -> bool:
+        return uri in self.tables
+
+    @override
+    def read_batches(
+        self, uri: str, batch_rows: int, columns: Sequence[str] | None = None
+    ) -> Iterator[pd.DataFrame]:
+        table = self.read(uri)
+        if columns is not None:
+            missing = [c for c in columns if c not in table.columns]
+            if missing:
+                raise DataSchemaError(
+                    f"{uri}: column(s) {missing} are not in the table; it has"
+                    f" {[str(c) for c in table.columns]}"
+                )
+            table = table.loc[:, list(columns)]
+        yield table.iloc[:batch_rows].copy()
+        for start in range(batch_rows, len(table), batch_rows):
+            yield table.iloc[start : start + batch_rows].copy()
+
+    @override
+    @contextmanager
+    def open_writer(self, uri: str) -> Iterator[TableWriter]:
+        if _check_suffix(uri) != ".parquet":
+            raise StorageError(f"{uri}: a streamed table is written as parquet; use .parquet")
+        writer = _BatchCollector(uri)
+        yield writer
+        self.tables[uri] = writer.table()
+
+
+class _BatchCollector(TableWriter):
+    """Batches held until the block ends, checked as a parquet writer would check them."""
+
+    def __init__(self, uri: str) -> None:
+        self._uri = uri
+        self._batches: list[pd.DataFrame] = []
+
+    @override
+    def write(self, batch: pd.DataFrame) -> None:
+        _check_encodable(batch, self._uri, ".parquet")
+        if self._batches and list(batch.columns) != list(self._batches[0].columns):
+            raise StorageError(
+                f"{self._uri}: a batch has columns {[str(c) for c in batch.columns]}, the first"
+                f" had {[str(c) for c in self._batches[0].columns]}; nothing was written"
+            )
+        self._batches.append(batch.reset_index(drop=True).copy())
+
+    def table(self) -> pd.DataFrame:
+        if not self._batches:
+            return pd.DataFrame()
+        return pd.concat(self._batches, ignore_index=True)
+
+
+def _check_suffix(uri: str) -> str:
+    suffix = PurePosixPath(uri).suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        raise StorageError(
+            f"{uri}: unsupported suffix {suffix!r}; use a path ending in one of .parquet, .csv"
+        )
+    return suffix
+
+
+def _check_encodable(table: pd.DataFrame, uri: str, suffix: str) -> None:
+    # Encoding is the step of a write that fails on the data itself (an object column of dicts
+    # and numbers for parquet, a value whose str() raises for csv): the fake must fail there too,
+    # or tests pass that production fails.
+    try:
+        if suffix == ".parquet":
+            table.to_parquet(io.BytesIO(), index=False)
+        else:
+            table.to_csv(io.StringIO(), index=False)
+    except (ValueError, pa.ArrowException) as exc:
+        raise StorageError(
+            f"{uri}: the table cannot be written as {suffix[1:]} ({exc}); convert the offending "
+            "column to plain values; nothing was written"
+        ) from exc

@@ -1,0 +1,134 @@
+"""The explanation use case: which features a model's predictions rest on, overall and per row."""
+
+import logging
+
+import pandas as pd
+
+from podium.application.models import resolve_model, training_data_uri
+from podium.application.runs import tracked_run
+from podium.domain.errors import DataSchemaError
+from podium.domain.explanation import (
+    ExplanationRequest,
+    ExplanationResult,
+    contributions_table,
+    importance_table,
+    row_ids,
+)
+from podium.domain.lineage import table_digest
+from podium.domain.model import DatasetLineage
+from podium.domain.rows import cap_rows, select_rows
+from podium.ports import ChartRenderer, ExperimentTracker, Explainer, ModelRegistry, TableStore
+
+logger = logging.getLogger(__name__)
+
+IMPORTANCE_TABLE = "importance.json"
+CONTRIBUTIONS_TABLE = "contributions.parquet"
+CHART = "importance.png"
+
+
+class ExplanationService:
+    """Explains a registered model version on a table of rows, with the configured explainer."""
+
+    def __init__(
+        self,
+        *,
+        storage: TableStore,
+        tracker: ExperimentTracker,
+        registry: ModelRegistry,
+        explainer: Explainer,
+        charts: ChartRenderer,
+    ) -> None:
+        self._storage = storage
+        self._tracker = tracker
+        self._registry = registry
+        self._explainer = explainer
+        self._charts = charts
+
+    def explain(self, request: ExplanationRequest) -> ExplanationResult:
+        """Explain the model `request` names on the rows it names.
+
+        Importance covers every model feature; contributions (when the explainer gives them)
+        cover every row, one line per feature plus the bias. The run holds both tables and a
+        bar chart of the most important features; the tables are written to their URIs once
+        all of that is logged, so a run that fails before writes neither. Raises
+        `DataSchemaError` when the rows lack a model feature, the target or an id column, and
+        `ModelError` when the explainer cannot explain the model.
+        """
+        version, model = resolve_model(self._registry, request.model)
+        uri = request.rows.uri or training_data_uri(version, "job.rows.uri")
+        rows = select_rows(
+            self._storage.read(uri), request.rows, time_column=request.time_column, source=uri
+        )
+        rows = cap_rows(rows, request.max_rows, request.rows.seed)
+        needed = [*model.features, *request.id_columns]
+        if request.target is not None:
+            needed.append(request.target)
+        missing = [c for c in dict.fromkeys(needed) if c not in rows.columns]
+        if missing:
+            raise DataSchemaError(f"{uri}: column(s) {missing} to explain the model are missing")
+        features = rows[list(model.features)]
+        target = rows[request.target] if request.target is not None else None
+        lineage = DatasetLineage(
+            uri=uri, rows=len(rows), digest=table_digest(rows), context="explanation"
+        )
+        logger.info("explaining %s version %d on %d rows", version.name, version.version, len(rows))
+        with tracked_run(self._tracker, request.experiment, request.run_name, "explanation") as run:
+            self._tracker.log_dataset(run, lineage)
+            self._tracker.log_params(
+                run,
+                {
+                    "podium.model": version.name,
+                    "podium.model_version": version.version,
+                    "podium.explainer": self._explainer.name,
+                },
+            )
+            importance = importance_table(
+                self._explainer.importance(model, features, target), model.features
+            )
+            wide = self._explainer.contributions(model, features)
+            contributions = (
+                None
+                if wide is None
+                else contributions_table(wide, row_ids(rows, request.id_columns))
+            )
+            self._record(run, importance, contributions, request.top)
+            self._write(importance, request.importance_uri)
+            if contributions is not None:
+                self._write(contributions, request.contributions_uri)
+            elif request.contributions_uri is not None:
+                logger.warning(
+                    "the %s explainer gives no per-row contributions; nothing written to %s",
+                    self._explainer.name,
+                    request.contributions_uri,
+                )
+        return ExplanationResult(
+            run_id=run,
+            model_name=version.name,
+            model_version=version.version,
+            explainer=self._explainer.name,
+            rows=len(rows),
+            importance=importance,
+            contributions=contributions,
+            importance_uri=request.importance_uri,
+            contributions_uri=request.contributions_uri if contributions is not None else None,
+        )
+
+    def _record(
+        self, run: str, importance: pd.DataFrame, contributions: pd.DataFrame | None, top: int
+    ) -> None:
+        self._tracker.log_metrics(run, {"explained_features": float(len(importance))})
+        self._tracker.log_table(run, importance, IMPORTANCE_TABLE)
+        if contributions is not None:
+            self._tracker.log_table(run, contributions, CONTRIBUTIONS_TABLE)
+        head = importance.head(top)
+        png = self._charts.bar_chart(
+            head["feature"].astype(str).tolist(),
+            head["importance"].astype(float).tolist(),
+            title=f"Most important features ({self._explainer.name})",
+            xlabel="importance",
+        )
+        self._tracker.log_figure(run, png, CHART)
+
+    def _write(self, table: pd.DataFrame, uri: str | None) -> None:
+        if uri is not None:
+            self._storage.write(table, uri)

@@ -1,0 +1,28 @@
+"""DocumentStore: small structured documents (YAML or JSON) addressed by URI."""
+
+from abc import abstractmethod
+from collections.abc import Mapping
+from typing import Protocol
+
+from pydantic import JsonValue
+
+DOCUMENT_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+
+
+class DocumentStore(Protocol):
+    """Documents such as config overlays, by URI; the suffix picks the format (`.yaml`, `.json`)."""
+
+    @abstractmethod
+    def write(
+        self, document: Mapping[str, JsonValue], uri: str, *, comment: str | None = None
+    ) -> None:
+        """Write `document` to `uri`, replacing what was there, atomically.
+
+        `comment` (lines of text) heads a YAML document; JSON has no comments and drops it.
+        Raises `StorageError` (and leaves `uri` as it was) when the suffix is not one of
+        `DOCUMENT_SUFFIXES` or the write fails.
+        """
+
+    @abstractmethod
+    def read(self, uri: str) -> dict[str, JsonValue]:
+        """The document at `uri`; `StorageError` when nothing is there or it is not a mapping."""

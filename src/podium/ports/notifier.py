@@ -1,0 +1,19 @@
+"""Notifier: tell people that a job finished, failed, or found drift."""
+
+from abc import abstractmethod
+from typing import Protocol
+
+from podium.domain.notice import Notice
+
+
+class Notifier(Protocol):
+    """Delivers notices to people (a log, a chat channel).
+
+    A notice that cannot be delivered raises `NotificationError` whose message says why without
+    naming secrets such as the webhook URL; use cases log it and carry on, because a broken
+    channel must not fail the job it reports on.
+    """
+
+    @abstractmethod
+    def notify(self, notice: Notice) -> None:
+        """Deliver `notice`, retrying as the channel allows; raise `NotificationError` if not."""
