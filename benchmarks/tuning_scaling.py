@@ -1,6 +1,7 @@
 """Tuning: the speedup of two worker processes, and podium's cost per trial over plain Optuna.
 
     python benchmarks/tuning_scaling.py [--trials N] [--repeats R] [--skip-speedup]
+                                        [--skip-overhead]
 
 Both parts search the example study (`configs/tuning.yaml`: LightGBM on bike sharing, scored by
 RMSE over 4 time-ordered folds of the rows the training holdout leaves) over a fixed grid of
@@ -206,13 +207,15 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=24, help="grid points searched (max 24)")
     parser.add_argument("--repeats", type=int, default=3, help="turns of the overhead part")
     parser.add_argument("--skip-speedup", action="store_true")
+    parser.add_argument("--skip-overhead", action="store_true")
     args = parser.parse_args()
     table = pd.read_parquet(DATA)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     if not args.skip_speedup:
         speedup(table, args.trials)
         print(f"ceiling after: {ceiling():.2f}x")
-    overhead(table, min(args.trials, 12), args.repeats)
+    if not args.skip_overhead:
+        overhead(table, min(args.trials, 12), args.repeats)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
