@@ -69,7 +69,7 @@ class LightGBMFramework(SklearnPipelineFramework):
         prepare = ColumnTransformer(
             [
                 (
-                    FeatureKind.CATEGORICAL,
+                    FeatureKind.CATEGORICAL.value,
                     OrdinalEncoder(
                         handle_unknown="use_encoded_value",
                         unknown_value=np.nan,
@@ -77,7 +77,7 @@ class LightGBMFramework(SklearnPipelineFramework):
                     ),
                     categorical,
                 ),
-                (FeatureKind.NUMERIC, "passthrough", numeric),
+                (FeatureKind.NUMERIC.value, "passthrough", numeric),
             ],
             verbose_feature_names_out=False,
         ).set_output(transform="pandas")

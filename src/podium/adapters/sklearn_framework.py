@@ -211,12 +211,12 @@ def _one_hot_preprocessor(kinds: Mapping[str, FeatureKind]) -> ColumnTransformer
     return ColumnTransformer(
         [
             (
-                FeatureKind.NUMERIC,
+                FeatureKind.NUMERIC.value,
                 SimpleImputer(strategy="median", keep_empty_features=True),
                 numeric,
             ),
             (
-                FeatureKind.CATEGORICAL,
+                FeatureKind.CATEGORICAL.value,
                 make_pipeline(
                     SimpleImputer(strategy="most_frequent", keep_empty_features=True),
                     OneHotEncoder(handle_unknown="ignore", sparse_output=False),
