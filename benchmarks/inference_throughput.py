@@ -71,7 +71,7 @@ def train(store: Path, n_jobs: int) -> None:
     """Train and register version 1 of the example model in the local stack at `store`."""
     from podium.config import load_settings
     from podium.container import Container
-    from podium.settings import TrainingJobSettings
+    from podium.config.settings import TrainingJobSettings
 
     settings = load_settings([str(TRAINING)], [*_stack(store), f"model.params.n_jobs={n_jobs}"])
     if not isinstance(settings.job, TrainingJobSettings):
@@ -112,7 +112,7 @@ def run_podium(store: Path, source: Path, output: Path, batch_rows: int) -> None
     """`podium run configs/inference.yaml` on `source`, in-process."""
     from podium.config import load_settings
     from podium.container import Container
-    from podium.lifecycle_settings import InferenceJobSettings
+    from podium.config.lifecycle import InferenceJobSettings
 
     settings = load_settings(
         [str(INFERENCE)],

@@ -108,7 +108,7 @@ def run_podium(store: Path, job: Job) -> Outcome:
     """The bundled training job through podium, in-process, on the local stack in `store`."""
     from podium.config import load_settings
     from podium.container import Container
-    from podium.settings import TrainingJobSettings
+    from podium.config.settings import TrainingJobSettings
 
     settings = load_settings(
         [str(CONFIG)],

@@ -52,7 +52,7 @@ def podium_search(table: pd.DataFrame, tuner: dict[str, Any]) -> tuple[float, li
     from podium.adapters.memory import InMemoryDocumentStore, InMemoryExperimentTracker
     from podium.config import validate
     from podium.container import Container
-    from podium.tuning_settings import TuningJobSettings
+    from podium.config.tuning import TuningJobSettings
 
     tree = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     tree["tuner"] = {**tuner, "space": {k: {"choices": v} for k, v in GRID.items()}}

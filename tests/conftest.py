@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from podium.adapters.cloudpath_storage import CloudPathTableStore
+from podium.adapters.cloudpath.tables import CloudPathTableStore
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_DATA = ROOT / "data" / "bike_sharing_hourly.parquet"
@@ -32,7 +32,7 @@ def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Copy it per test (`shutil.copy(mlflow_template, tmp_path / "mlflow.db")`) for a fresh store.
     """
-    from podium.adapters.mlflow_registry import MlflowModelRegistry
+    from podium.adapters.mlflow.registry import MlflowModelRegistry
 
     path = tmp_path_factory.getbasetemp() / "mlflow-template" / "mlflow.db"
     MlflowModelRegistry(f"sqlite:///{path}").list_versions("migrate")

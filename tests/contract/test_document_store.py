@@ -9,7 +9,7 @@ import yaml
 from pydantic import JsonValue
 
 from conftest import ACCESS_KEY, SECRET_KEY, MotoS3
-from podium.adapters.cloudpath_documents import CloudPathDocumentStore
+from podium.adapters.cloudpath.documents import CloudPathDocumentStore
 from podium.adapters.memory import InMemoryDocumentStore
 from podium.domain.errors import StorageError
 from podium.ports import DocumentStore

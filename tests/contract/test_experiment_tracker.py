@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from podium.adapters.memory import InMemoryExperimentTracker
-from podium.adapters.mlflow_tracking import MlflowExperimentTracker
+from podium.adapters.mlflow.tracking import MlflowExperimentTracker
 from podium.domain.errors import TrackingError
 from podium.domain.model import DatasetLineage, RunStatus
 from podium.ports import ExperimentTracker

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from pydantic import JsonValue
 
-from podium.adapters.lightgbm_explainer import LightGBMExplainer
-from podium.adapters.lightgbm_framework import LightGBMFramework
+from podium.adapters.lightgbm.explainer import LightGBMExplainer
+from podium.adapters.lightgbm.framework import LightGBMFramework
 from podium.adapters.memory import InMemoryExplainer, InMemoryModelFramework
 from podium.adapters.permutation_explainer import PermutationExplainer
 from podium.domain.dataset import FeatureKind, Task

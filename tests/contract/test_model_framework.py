@@ -16,9 +16,9 @@ import pytest
 from pydantic import JsonValue
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from podium.adapters.lightgbm_framework import LightGBMFramework
+from podium.adapters.lightgbm.framework import LightGBMFramework
 from podium.adapters.memory import InMemoryModelFramework
-from podium.adapters.sklearn_framework import SklearnFramework
+from podium.adapters.sklearn.framework import SklearnFramework
 from podium.domain.dataset import Task, feature_kinds
 from podium.domain.errors import ConfigError, ModelError
 from podium.domain.metrics import compute_metrics

@@ -17,8 +17,8 @@ from sklearn.preprocessing import OrdinalEncoder
 from sklearn.tree import DecisionTreeRegressor
 
 from podium.adapters.memory import InMemoryModelRegistry
-from podium.adapters.mlflow_registry import MlflowModelRegistry
-from podium.adapters.mlflow_tracking import MlflowExperimentTracker
+from podium.adapters.mlflow.registry import MlflowModelRegistry
+from podium.adapters.mlflow.tracking import MlflowExperimentTracker
 from podium.domain.dataset import Task
 from podium.domain.errors import RegistryError
 from podium.domain.model import FittedModel

@@ -18,8 +18,8 @@ from sklearn.dummy import DummyRegressor
 from sklearn.pipeline import Pipeline
 
 from podium.adapters.memory import InMemoryModelRegistry
-from podium.adapters.mlflow_registry import MlflowModelRegistry
-from podium.adapters.mlflow_tracking import MlflowExperimentTracker
+from podium.adapters.mlflow.registry import MlflowModelRegistry
+from podium.adapters.mlflow.tracking import MlflowExperimentTracker
 from podium.domain.dataset import FeatureKind, Task
 from podium.domain.errors import AliasConflictError, RegistryError
 from podium.domain.model import FittedModel

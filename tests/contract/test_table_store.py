@@ -19,7 +19,7 @@ from pandas.testing import assert_frame_equal
 from typing_extensions import override
 
 from conftest import ACCESS_KEY, SECRET_KEY, MotoS3
-from podium.adapters.cloudpath_storage import CloudPathTableStore
+from podium.adapters.cloudpath.tables import CloudPathTableStore
 from podium.adapters.memory import InMemoryTableStore
 from podium.domain.errors import StorageError
 from podium.ports import TableStore

@@ -14,7 +14,7 @@ from pandas.testing import assert_frame_equal
 from test_table_store import Place, local_place, memory_place, s3_place, sales
 
 from conftest import MotoS3
-from podium.adapters.cloudpath_storage import CloudPathTableStore
+from podium.adapters.cloudpath.tables import CloudPathTableStore
 from podium.domain.errors import DataSchemaError, StorageError
 
 

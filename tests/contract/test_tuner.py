@@ -13,8 +13,8 @@ import pytest
 from tuner_objectives import N_FOLDS, SPACE, Bowl, DiesOnce, FailsRightOfHalf, Rendezvous
 
 from podium.adapters.memory import InMemoryTuner
-from podium.adapters.optuna_tuner import OptunaTuner
-from podium.adapters.sklearn_tuner import SklearnGridTuner, SklearnRandomTuner
+from podium.adapters.optuna.tuner import OptunaTuner
+from podium.adapters.sklearn.tuner import SklearnGridTuner, SklearnRandomTuner
 from podium.domain.errors import ConfigError
 from podium.domain.search_space import ParamSpec, SearchSpace
 from podium.domain.study import (

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE_DATA, ROOT, MotoS3
-from podium.adapters.mlflow_registry import MlflowModelRegistry
-from podium.adapters.mlflow_tracking import MlflowExperimentTracker
+from podium.adapters.mlflow.registry import MlflowModelRegistry
+from podium.adapters.mlflow.tracking import MlflowExperimentTracker
 from podium.cli import main
-from podium.settings import TrainingJobSettings
+from podium.config.settings import TrainingJobSettings
 
 INVALID = sorted((ROOT / "tests" / "configs" / "invalid").glob("*.yaml"))
 TRAINING = str(ROOT / "configs" / "training.yaml")

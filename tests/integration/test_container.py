@@ -14,9 +14,9 @@ from podium.adapters.memory import (
 )
 from podium.config import validate
 from podium.container import Container
-from podium.monitoring_settings import DetectorSettings, ExplainerSettings
-from podium.notifier_settings import NotifierSettings
-from podium.settings import (
+from podium.config.monitoring import DetectorSettings, ExplainerSettings
+from podium.config.notifier import NotifierSettings
+from podium.config.settings import (
     ModelSettings,
     RegistrySettings,
     Settings,

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from conftest import EXAMPLE_DATA, ROOT
-from podium.adapters.lightgbm_framework import LightGBMFramework
-from podium.adapters.mlflow_registry import MlflowModelRegistry
+from podium.adapters.lightgbm.framework import LightGBMFramework
+from podium.adapters.mlflow.registry import MlflowModelRegistry
 from podium.cli import main
-from podium.exit_codes import DRIFT, OK
+from podium.cli.exit_codes import DRIFT, OK
 
 MONITORING = str(ROOT / "configs" / "monitoring.yaml")
 EXPLANATION = str(ROOT / "configs" / "explanation.yaml")

@@ -13,7 +13,7 @@ from podium.config import load_settings, validate
 from podium.container import Container
 from podium.domain.drift import DriftMethod
 from podium.domain.errors import ConfigError
-from podium.monitoring_settings import MonitoringJobSettings
+from podium.config.monitoring import MonitoringJobSettings
 
 SECRET_URL = "https://hooks.example.org/services/T0/B0/s3cr3t"
 JOB = {

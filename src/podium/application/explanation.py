@@ -36,7 +36,7 @@ class ExplanationService:
         tracker: ExperimentTracker,
         registry: ModelRegistry,
         explainer: Explainer,
-        charts: ChartRenderer,
+        charts: ChartRenderer | None = None,
     ) -> None:
         self._storage = storage
         self._tracker = tracker
@@ -121,6 +121,8 @@ class ExplanationService:
         if contributions is not None:
             self._tracker.log_table(run, contributions, CONTRIBUTIONS_TABLE)
         head = importance.head(top)
+        if self._charts is None:  # the tracker keeps no figures
+            return
         png = self._charts.bar_chart(
             head["feature"].astype(str).tolist(),
             head["importance"].astype(float).tolist(),

@@ -51,7 +51,7 @@ class MonitoringService:
         registry: ModelRegistry,
         frameworks: Mapping[str, ModelFramework],
         detector: DriftDetector,
-        charts: ChartRenderer,
+        charts: ChartRenderer | None = None,
         notifier: Notifier | None = None,
     ) -> None:
         self._storage = storage
@@ -187,6 +187,8 @@ class MonitoringService:
         )
         self._tracker.log_table(run, report.table(), REPORT_TABLE)
         strongest = most_drifted(report, CHART_COLUMNS)
+        if self._charts is None:  # the tracker keeps no figures
+            return
         png = self._charts.bar_chart(
             [column for column, _ in strongest],
             [strength for _, strength in strongest],

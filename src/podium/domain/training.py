@@ -11,17 +11,16 @@ from podium.domain.metrics import MetricName, check_metrics, default_metrics
 from podium.domain.splits import SplitPolicy, TimeHoldout, check_split
 
 
-class TrainingRequest(Frozen):
-    """Train one model on one table, judge it on a holdout, and register it if it passes.
+class TrainingSpec(Frozen):
+    """How to train, whatever the table and the model: what a training job and a training request
+    share.
 
     `metrics` empty means every metric of the task. With `refit_full`, the registered model is
     refitted on all rows after the holdout has judged the model fitted on the train part.
     """
 
-    data_uri: str = Field(min_length=1)
     dataset: DatasetSpec
     split: SplitPolicy = TimeHoldout()
-    params: dict[str, JsonValue] = {}
     metrics: tuple[MetricName, ...] = ()
     gate: QualityGate = QualityGate()
     experiment: str = "podium"
@@ -37,6 +36,14 @@ class TrainingRequest(Frozen):
         check_absolute(self.gate)
         check_split(self.split, self.dataset)
         return self
+
+
+class TrainingRequest(TrainingSpec):
+    """Train one model with `params` on the table at `data_uri`, judge it on a holdout, and
+    register it if it passes."""
+
+    data_uri: str = Field(min_length=1)
+    params: dict[str, JsonValue] = {}
 
     @property
     def metric_names(self) -> tuple[MetricName, ...]:

@@ -13,12 +13,12 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from podium.adapters.mlflow_registry import MlflowModelRegistry
-from podium.adapters.mlflow_tracking import MlflowExperimentTracker
+from podium.adapters.mlflow.registry import MlflowModelRegistry
+from podium.adapters.mlflow.tracking import MlflowExperimentTracker
 from podium.cli import main
 from podium.config import load_settings, validate
 from podium.container import Container
-from podium.tuning_settings import TunerSettings
+from podium.config.tuning import TunerSettings
 
 TUNING = str(ROOT / "configs" / "tuning.yaml")
 TRAINING = str(ROOT / "configs" / "training.yaml")

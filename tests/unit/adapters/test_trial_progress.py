@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from typing_extensions import override
 
-from podium.adapters.tuning_common import TrialProgress
+from podium.adapters.trials.common import TrialProgress
 from podium.domain.study import Objective, TrialResult, TrialState
 
 RMSE = Objective(metric="rmse")

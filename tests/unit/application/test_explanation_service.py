@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from podium.adapters.lightgbm_explainer import LightGBMExplainer
-from podium.adapters.lightgbm_framework import LightGBMFramework
+from podium.adapters.lightgbm.explainer import LightGBMExplainer
+from podium.adapters.lightgbm.framework import LightGBMFramework
 from podium.adapters.memory import (
     InMemoryChartRenderer,
     InMemoryExperimentTracker,

@@ -15,7 +15,7 @@ from pandas.testing import assert_frame_equal
 from pydantic import JsonValue
 from typing_extensions import override
 
-from podium.adapters.lightgbm_framework import LightGBMFramework
+from podium.adapters.lightgbm.framework import LightGBMFramework
 from podium.adapters.memory import (
     InMemoryExperimentTracker,
     InMemoryModelFramework,

@@ -15,7 +15,7 @@ import pytest
 from pydantic import JsonValue
 from typing_extensions import override
 
-from podium.adapters.lightgbm_framework import LightGBMFramework
+from podium.adapters.lightgbm.framework import LightGBMFramework
 from podium.adapters.memory import (
     InMemoryDocumentStore,
     InMemoryExperimentTracker,
@@ -23,7 +23,7 @@ from podium.adapters.memory import (
     InMemoryTableStore,
     InMemoryTuner,
 )
-from podium.adapters.sklearn_framework import SklearnFramework
+from podium.adapters.sklearn.framework import SklearnFramework
 from podium.application import TuningService
 from podium.domain.dataset import FeatureKind, Task
 from podium.domain.errors import ConfigError, DataSchemaError, ModelError

@@ -1,6 +1,6 @@
 """The `podium` command: run, validate and describe jobs from YAML configs.
 
-Exit codes are those of `podium.exit_codes`.
+Exit codes are those of `podium.cli.exit_codes`.
 Heavy modules (pandas, MLflow, LightGBM, scikit-learn) are imported only by the commands that
 need them, so `podium --help` stays fast.
 """
@@ -11,9 +11,9 @@ import logging
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
-from podium import __version__
-from podium.exit_codes import FAILED, INVALID, OK
+from podium.cli.exit_codes import FAILED, INVALID, OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 job failed, 2 invalid config or usage, 3 quality gate refused,"
         " 4 drift found.",
     )
-    parser.add_argument("--version", action="version", version=f"podium {__version__}")
+    parser.add_argument("--version", action=_Version, help="show podium's version and exit")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     for name, handler, help_text in (
         ("run", _run, "run the job a config describes"),
@@ -64,35 +64,46 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Version(argparse.Action):
+    """`--version`, reading the installed version only when asked (it costs an import)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
+        import podium
+
+        parser.exit(message=f"podium {podium.__version__}\n")
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     parser.add_argument("-v", "--verbose", action="store_true", help="log podium's progress")
 
 
 def _run(args: argparse.Namespace) -> int:
-    from podium.config import load_settings
-    from podium.runner import run_job
+    from podium.cli.dispatch import run_job
+    from podium.config import load_config
 
-    settings = load_settings(args.configs, args.overrides)
-    outcome = run_job(settings)
+    outcome = run_job(load_config(args.configs, args.overrides))
     print(outcome.summary)
     return outcome.exit_code
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from podium.config import load_settings
-    from podium.runner import check_job
+    from podium.cli.dispatch import check_job
+    from podium.config import load_config
 
-    settings = load_settings(args.configs, args.overrides)
-    check_job(settings)
-    print(f"ok: a valid {settings.job.kind} config")
+    config = load_config(args.configs, args.overrides)
+    check_job(config)
+    print(f"ok: a valid {config.job.kind} config")
     return OK
 
 
 def _schema(_args: argparse.Namespace) -> int:
-    from podium.settings import Settings
+    from podium.config import ConfigFile
 
-    print(json.dumps(Settings.model_json_schema(), indent=2))
+    print(json.dumps(ConfigFile.model_json_schema(), indent=2))
     return OK
 
 

@@ -9,8 +9,8 @@ import pandas as pd
 from lightgbm.basic import LightGBMError
 from typing_extensions import override
 
-from podium.adapters.lightgbm_framework import LightGBMFramework
-from podium.adapters.sklearn_framework import as_pipeline, fitted_kinds, plain_columns
+from podium.adapters.lightgbm.framework import LightGBMFramework
+from podium.adapters.sklearn.framework import as_pipeline, fitted_kinds, plain_columns
 from podium.domain.dataset import Task
 from podium.domain.errors import ModelError
 from podium.domain.explanation import BIAS

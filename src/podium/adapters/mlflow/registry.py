@@ -17,9 +17,9 @@ from mlflow.entities.model_registry import ModelVersion as MlflowModelVersion
 from mlflow.exceptions import MlflowException
 from typing_extensions import override
 
-from podium.adapters import mlflow_model_files
-from podium.adapters.mlflow_aliases import MlflowAliasBook
-from podium.adapters.mlflow_common import (
+from podium.adapters.mlflow import model_files as mlflow_model_files
+from podium.adapters.mlflow.aliases import MlflowAliasBook
+from podium.adapters.mlflow.common import (
     already_exists,
     is_missing,
     make_client,

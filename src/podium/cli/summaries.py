@@ -1,67 +1,14 @@
-"""Running a validated config: build the container, call the job's service, summarise."""
+"""What a person sees when a job ends: a few lines on its result."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 
-from podium import exit_codes
-from podium.application.tuning import check_params as check_tuning_params
-from podium.container import Container
-from podium.domain.errors import ConfigError
+from podium.domain.evaluation import EvaluationResult
 from podium.domain.explanation import ExplanationResult
+from podium.domain.inference import InferenceResult
 from podium.domain.monitoring import MonitoringResult
+from podium.domain.promotion import AliasEvent, PromotionResult
 from podium.domain.training import TrainingResult
 from podium.domain.tuning import TuningResult
-from podium.lifecycle_jobs import run_lifecycle_job
-from podium.lifecycle_settings import (
-    EvaluationJobSettings,
-    InferenceJobSettings,
-    PromotionJobSettings,
-)
-from podium.monitoring_settings import ExplanationJobSettings, MonitoringJobSettings
-from podium.settings import Settings, TrainingJobSettings
-from podium.tuning_settings import TuningJobSettings
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a job ended: the exit code for the command line, and the lines to show a person."""
-
-    exit_code: int
-    summary: str
-
-
-def check_job(settings: Settings) -> None:
-    """Check what validation of the settings alone cannot: that the model and its params exist."""
-    container = Container(settings=settings)
-    container.framework().check_params(settings.model.params)
-    if isinstance(settings.job, TuningJobSettings) and settings.tuner is not None:
-        tuning = settings.job.request(settings.model.params, settings.tuner)
-        check_tuning_params(container.framework(), tuning)
-
-
-def run_job(settings: Settings) -> Outcome:
-    """Run the job `settings` describe and summarise its result."""
-    container = Container(settings=settings)
-    match settings.job:
-        case TrainingJobSettings() as job:
-            result = container.training_service().train(job.request(settings.model))
-            code = exit_codes.OK if result.gate.passed else exit_codes.REFUSED
-            return Outcome(exit_code=code, summary=summarise_training(result))
-        case TuningJobSettings() as job:
-            if settings.tuner is None:  # the settings validator already requires it
-                raise ConfigError("tuner: a tuning job needs a `tuner` section")
-            request = job.request(settings.model.params, settings.tuner)
-            tuned = container.tuning_service().tune(request)
-            return Outcome(exit_code=exit_codes.OK, summary=summarise_tuning(tuned))
-        case MonitoringJobSettings() as job:
-            drift = container.monitoring_service().monitor(job.request(settings.monitoring))
-            code = exit_codes.DRIFT if drift.verdict.drifted else exit_codes.OK
-            return Outcome(exit_code=code, summary=summarise_monitoring(drift))
-        case ExplanationJobSettings() as job:
-            explained = container.explanation_service().explain(job.request())
-            return Outcome(exit_code=exit_codes.OK, summary=summarise_explanation(explained))
-        case EvaluationJobSettings() | PromotionJobSettings() | InferenceJobSettings() as job:
-            code, summary = run_lifecycle_job(container, job)
-            return Outcome(exit_code=code, summary=summary)
 
 
 def summarise_monitoring(result: MonitoringResult) -> str:
@@ -135,5 +82,81 @@ def summarise_training(result: TrainingResult) -> str:
     return "\n".join(lines)
 
 
-def _metrics(metrics: dict[str, float]) -> str:
+def summarise_evaluation(result: EvaluationResult) -> str:
+    """The scores, the champion's, the verdict, and one line per gate check."""
+    lines = [
+        f"evaluation run {result.run_id}: {result.model_name} version {result.model_version}"
+        f" on {result.n_rows} rows",
+        "model     " + _metrics(result.metrics),
+    ]
+    if result.champion_metrics is None:
+        lines.append("champion  none to compare with")
+    else:
+        lines.append(
+            f"champion  version {result.champion_version}: " + _metrics(result.champion_metrics)
+        )
+    verdict = result.verdict
+    lines.append("gate      " + ("passed" if verdict.passed else "refused"))
+    lines.extend(
+        f"  {'ok  ' if c.passed else 'FAIL'} {c.metric} {c.rule}: {c.reason}" for c in result.checks
+    )
+    return "\n".join(lines)
+
+
+def summarise_promotion(result: PromotionResult) -> str:
+    """What happened to the alias, who did it, and why."""
+    target = f"{result.model_name}@{result.alias}"
+    before, after = _version(result.from_version), _version(result.to_version)
+    if result.outcome == "unchanged":
+        head = f"{target} already points at {after}; nothing to do"
+    elif result.outcome == "refused":
+        head = f"refused: {target} stays at {before}; {after} did not pass the gate"
+    elif result.action == "rollback":
+        head = f"rolled back {target} from {before} to {after}"
+    else:
+        head = f"promoted {result.model_name} {after} to {result.alias} (was {before})"
+    lines = [("dry run, nothing changed: would have " if result.dry_run else "") + head]
+    if result.evaluation is not None:
+        lines.append(
+            f"gate evaluation run {result.evaluation.run_id}: "
+            + ("passed" if result.evaluation.verdict.passed else "refused")
+        )
+    lines.extend(f"  {reason}" for reason in result.reasons)
+    if result.event is not None:
+        lines.append(f"recorded as change {result.event.sequence} by {result.event.actor}")
+    return "\n".join(lines)
+
+
+def summarise_history(name: str, alias: str, history: list[AliasEvent]) -> str:
+    """One line per recorded change of the alias, oldest first."""
+    if not history:
+        return f"{name}@{alias}: no recorded change"
+    lines = [f"{name}@{alias}: {len(history)} recorded change(s)"]
+    for event in history:
+        forced = " forced" if event.forced else ""
+        evaluation = f" run {event.evaluation_run_id}" if event.evaluation_run_id else ""
+        lines.append(
+            f"{event.sequence:>4} {event.at:%Y-%m-%d %H:%M:%S}Z {event.action:<8}"
+            f" {event.outcome}{forced} {_version(event.from_version)} ->"
+            f" {_version(event.to_version)} by {event.actor}{evaluation}"
+            + (f": {event.reason}" if event.reason else "")
+        )
+    return "\n".join(lines)
+
+
+def summarise_inference(result: InferenceResult) -> str:
+    """Which version predicted, how many rows, and where they went."""
+    return "\n".join(
+        [
+            f"inference run {result.run_id}: {result.model_name} version {result.model_version}",
+            f"wrote {result.rows} predictions in {result.batches} batch(es) to {result.output_uri}",
+        ]
+    )
+
+
+def _version(version: int | None) -> str:
+    return "none" if version is None else f"version {version}"
+
+
+def _metrics(metrics: Mapping[str, float]) -> str:
     return "  ".join(f"{name} {value:.4g}" for name, value in metrics.items())

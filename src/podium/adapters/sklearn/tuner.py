@@ -15,8 +15,8 @@ from scipy import stats
 from sklearn.model_selection import ParameterGrid, ParameterSampler
 from typing_extensions import override
 
-from podium.adapters.trial_pool import score_candidates
-from podium.adapters.tuning_common import plain_value
+from podium.adapters.trials.common import plain_value
+from podium.adapters.trials.pool import score_candidates
 from podium.domain.errors import ConfigError
 from podium.domain.search_space import ParamSpec, SearchSpace
 from podium.domain.study import Objective, SearchBudget, StudyResult

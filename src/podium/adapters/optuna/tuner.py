@@ -18,9 +18,9 @@ from typing import Self
 from optuna.trial import FrozenTrial
 from typing_extensions import override
 
-from podium.adapters.optuna_study import SamplerName, StudyPlan, masked, open_study
-from podium.adapters.optuna_worker import Tally, best_value, run_child, run_worker, study_trials
-from podium.adapters.tuning_common import TrialProgress, logger, spawn_context
+from podium.adapters.optuna.study import SamplerName, StudyPlan, masked, open_study
+from podium.adapters.optuna.worker import Tally, best_value, run_child, run_worker, study_trials
+from podium.adapters.trials.common import TrialProgress, logger, spawn_context
 from podium.domain.errors import ConfigError, PodiumError
 from podium.domain.search_space import SearchSpace
 from podium.domain.study import Objective, SearchBudget, StudyResult

@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from pydantic import JsonValue
 from typing_extensions import override
 
-from podium.adapters.tuning_common import run_trial
+from podium.adapters.trials.common import run_trial
 from podium.domain.errors import ConfigError, StorageError
 from podium.domain.search_space import SearchSpace
 from podium.domain.study import Objective, SearchBudget, StudyResult

@@ -17,7 +17,7 @@ import skops.io
 from mlflow.models import Model, infer_signature
 from pydantic import ValidationError
 
-from podium.adapters.mlflow_common import reason
+from podium.adapters.mlflow.common import reason
 from podium.domain.dataset import Task
 from podium.domain.errors import RegistryError
 from podium.domain.model import FittedModel

@@ -25,8 +25,8 @@ from optuna.trial import TrialState as OptunaState
 from pydantic import JsonValue
 from typing_extensions import override
 
-from podium.adapters.optuna_study import StudyPlan, open_study, quiet
-from podium.adapters.tuning_common import logger, plain_value
+from podium.adapters.optuna.study import StudyPlan, open_study, quiet
+from podium.adapters.trials.common import logger, plain_value
 from podium.domain.errors import ModelError, PodiumError
 from podium.domain.metrics import Direction
 from podium.domain.study import Objective, TrialPruned, TrialResult, TrialState

@@ -12,7 +12,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from pydantic import JsonValue
 
-from podium.adapters.tuning_common import TrialProgress, log_failures, run_trial, spawn_context
+from podium.adapters.trials.common import TrialProgress, log_failures, run_trial, spawn_context
 from podium.domain.study import Objective, TrialResult, TrialState
 from podium.ports import TrialEvaluator
 

@@ -13,7 +13,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT, MLFLOW_PARENT_RUN_ID
 from typing_extensions import override
 
-from podium.adapters.mlflow_common import absolute_uri, already_exists, make_client, translated
+from podium.adapters.mlflow.common import absolute_uri, already_exists, make_client, translated
 from podium.domain.errors import TrackingError
 from podium.domain.model import DatasetLineage, RunRecord, RunStatus
 from podium.ports import ExperimentTracker

@@ -21,7 +21,7 @@ from mlflow.entities.model_registry import RegisteredModel
 from mlflow.exceptions import MlflowException
 from pydantic import ValidationError
 
-from podium.adapters.mlflow_common import already_exists, is_missing, reason
+from podium.adapters.mlflow.common import already_exists, is_missing, reason
 from podium.domain.errors import AliasConflictError, RegistryError
 from podium.domain.promotion import AliasChange, AliasEvent
 

@@ -1,8 +1,8 @@
 """Loading a config: YAML files merged left to right, `KEY=VALUE` overrides, then `${...}`.
 
 Files may live at any cloudpathlib URI (a local path, file://, s3://, gs://, az://). The merged
-tree is validated into `Settings`; every problem becomes one `ConfigError` line that names the
-file, key or field.
+tree is validated into a stack and a job; every problem becomes one `ConfigError` line that
+names the file, key or field.
 """
 
 from collections.abc import Sequence
@@ -14,29 +14,55 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from pydantic import ValidationError
 
+from podium.config.settings import ConfigFile, JobConfig
+from podium.config.stack import DEFAULT_KINDS, StackSettings
 from podium.domain.errors import ConfigError
-from podium.settings import DEFAULT_KINDS, Settings
 
 
-def load_settings(files: Sequence[str], overrides: Sequence[str] = ()) -> Settings:
-    """Merge `files` left to right, apply `overrides` (`a.b=c`), resolve, and validate."""
+def load_config(files: Sequence[str], overrides: Sequence[str] = ()) -> JobConfig:
+    """Merge the job config `files` left to right, apply `overrides` (`a.b=c`), resolve, and
+    validate into the stack and the job."""
     if not files:
         raise ConfigError("no config file given; pass at least one, e.g. configs/training.yaml")
+    return validate(_resolve(files, overrides))
+
+
+def load_stack(files: Sequence[str], overrides: Sequence[str] = ()) -> StackSettings:
+    """Like `load_config`, for files that describe a stack alone (no `job:`), such as
+    `configs/stacks/local.yaml`."""
+    if not files:
+        raise ConfigError("no stack file given; pass one, e.g. configs/stacks/local.yaml")
+    plain = _resolve(files, overrides)
+    if isinstance(plain, dict) and "job" in plain:
+        raise ConfigError(
+            "job: a stack config holds the parts only; drop `job:` or load it as a job config"
+        )
+    return validate_stack(plain)
+
+
+def validate(plain: Any) -> JobConfig:
+    """Validate a plain job config tree (dicts and lists) into the stack and the job."""
+    try:
+        return ConfigFile.model_validate(plain).split()
+    except ValidationError as exc:
+        raise ConfigError(describe(exc, plain)) from exc
+
+
+def validate_stack(plain: Any) -> StackSettings:
+    """Validate a plain stack tree (dicts and lists) into `StackSettings`."""
+    try:
+        return StackSettings.model_validate(plain)
+    except ValidationError as exc:
+        raise ConfigError(describe(exc, plain)) from exc
+
+
+def _resolve(files: Sequence[str], overrides: Sequence[str]) -> Any:
     tree = _merge(files, overrides)
     try:
-        plain = OmegaConf.to_container(tree, resolve=True)
+        return OmegaConf.to_container(tree, resolve=True)
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", None) or "config"
         raise ConfigError(f"{key}: cannot resolve: {_first_line(exc)}") from exc
-    return validate(plain)
-
-
-def validate(plain: Any) -> Settings:
-    """Validate a plain config tree (dicts and lists) into `Settings`."""
-    try:
-        return Settings.model_validate(plain)
-    except ValidationError as exc:
-        raise ConfigError(describe(exc, plain)) from exc
 
 
 def describe(exc: ValidationError, tree: Any = None) -> str:

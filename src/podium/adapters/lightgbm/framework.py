@@ -13,7 +13,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 from typing_extensions import override
 
-from podium.adapters.sklearn_framework import (
+from podium.adapters.sklearn.framework import (
     SklearnPipelineFramework,
     as_pipeline,
     fit_pipeline,

@@ -24,7 +24,7 @@ from cloudpathlib import AnyPath, CloudPath, S3Client, S3Path
 from cloudpathlib.exceptions import CloudPathException
 from typing_extensions import override
 
-from podium.adapters.cloudpath_streaming import parquet_writer, stream
+from podium.adapters.cloudpath.streaming import parquet_writer, stream
 from podium.domain.errors import StorageError
 from podium.ports import TableStore, TableWriter
 

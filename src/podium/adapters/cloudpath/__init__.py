@@ -1,0 +1,1 @@
+"""Tables and documents on a local disk or any cloudpathlib URI (s3://, gs://, az://)."""

@@ -1,0 +1,1 @@
+"""LightGBM adapters: the model framework and the explainer (gain importance, pred_contrib)."""

@@ -1,0 +1,1 @@
+"""MLflow adapters: the experiment tracker and the model registry (MlflowClient, explicit URIs)."""

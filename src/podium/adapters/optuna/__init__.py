@@ -1,0 +1,1 @@
+"""The Optuna tuner: TPE, random, CMA-ES and grid samplers, pruning, RDB storage."""

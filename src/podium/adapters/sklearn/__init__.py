@@ -1,0 +1,1 @@
+"""scikit-learn adapters: the model framework and the grid and random tuners."""
