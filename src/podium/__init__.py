@@ -34,7 +34,20 @@ _LAZY = {
     "TrackingError": "podium.domain.errors",
 }
 
-__all__ = [*sorted(_LAZY), "__version__"]
+__all__ = [
+    "ConfigError",
+    "DataSchemaError",
+    "Lifecycle",
+    "ModelError",
+    "ModelRef",
+    "PodiumError",
+    "RegistryError",
+    "StackSettings",
+    "StorageError",
+    "TrackingError",
+    "Trained",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -8,8 +8,10 @@ import pandas as pd
 from podium.application.frameworks import framework_for
 from podium.application.models import resolve_model
 from podium.application.runs import tracked_run
-from podium.domain.errors import DataSchemaError
+from podium.domain.dataset import Task
+from podium.domain.errors import DataSchemaError, ModelError
 from podium.domain.inference import InferenceRequest, InferenceResult, in_window
+from podium.domain.model import FittedModel
 from podium.domain.schema import check_features
 from podium.ports import (
     ExperimentTracker,
@@ -60,6 +62,9 @@ class InferenceService:
         window = [request.time_column] if request.input.has_window and request.time_column else []
         columns = list(dict.fromkeys([*ids, *features, *window]))
         source = request.input_uri
+        wants_probabilities = (
+            request.probabilities is not False and model.task is Task.CLASSIFICATION
+        )
         rows = batches = 0
         with tracked_run(self._tracker, request.experiment, request.run_name, "inference") as run:
             self._tracker.log_params(
@@ -85,6 +90,8 @@ class InferenceService:
                         output[request.prediction_column] = framework.predict(
                             model, chosen.loc[:, features]
                         )
+                        if wants_probabilities:
+                            _add_probabilities(output, framework, model, chosen.loc[:, features])
                         if len(output) or batches == 0:
                             writer.write(output)
                         rows += len(output)
@@ -116,3 +123,23 @@ class InferenceService:
             ) from exc
         yield first
         yield from batches
+
+
+def _add_probabilities(
+    output: pd.DataFrame, framework: ModelFramework, model: FittedModel, features: pd.DataFrame
+) -> None:
+    """One `proba_<class>` column per class, in the model's class order."""
+    probabilities = framework.predict_proba(model, features)
+    classes = framework.classes(model)
+    if probabilities is None or classes is None:
+        raise ModelError(
+            f"the {framework.name} model gives no class probabilities; set probabilities: false"
+        )
+    for position, label in enumerate(classes):
+        column = f"proba_{label}"
+        if column in output.columns:
+            raise DataSchemaError(
+                f"probability column {column!r} clashes with an output column; rename the id"
+                " column or set probabilities: false"
+            )
+        output[column] = probabilities[:, position]

@@ -14,12 +14,14 @@ from podium.domain.lineage import table_digest
 from podium.domain.model import DatasetLineage, FittedModel, ModelVersion, RunStatus
 from podium.domain.notice import Notice, NoticeStatus
 from podium.domain.splits import split_table
-from podium.domain.training import TrainingRequest, TrainingResult
+from podium.domain.training import Training, TrainingRequest, TrainingResult
 from podium.ports import ExperimentTracker, ModelFramework, ModelRegistry, Notifier, TableStore
 
 logger = logging.getLogger(__name__)
 
 EXAMPLE_ROWS = 5
+DATASET_TAG = "podium.dataset"
+"""The version tag holding the data set spec it was trained under, as JSON."""
 
 
 class TrainingService:
@@ -58,15 +60,20 @@ class TrainingService:
 
     def train_on(self, table: pd.DataFrame, request: TrainingRequest) -> TrainingResult:
         """Like `train`, on a table the caller holds; `request.data_uri` names its origin."""
+        return self.fit(table, request).result
+
+    def fit(self, table: pd.DataFrame, request: TrainingRequest) -> Training:
+        """Like `train_on`, keeping what an embedding app uses in-process: the fitted model
+        and the positions of the holdout rows in `table`."""
         try:
-            result = self._train_on(table, request)
+            training = self._train_on(table, request)
         except Exception as exc:
             deliver(self._notifier, failure("training", exc, {"model": request.model_name}))
             raise
-        deliver(self._notifier, _notice(result))
-        return result
+        deliver(self._notifier, _notice(training.result))
+        return training
 
-    def _train_on(self, table: pd.DataFrame, request: TrainingRequest) -> TrainingResult:
+    def _train_on(self, table: pd.DataFrame, request: TrainingRequest) -> Training:
         spec = request.dataset
         features = validate_table(table, spec, source=request.data_uri)
         kinds = feature_kinds(table, features, source=request.data_uri)
@@ -140,7 +147,7 @@ class TrainingService:
                     holdout=holdout,
                 )
 
-        return TrainingResult(
+        result = TrainingResult(
             run_id=run_id,
             metrics=holdout,
             train_metrics=on_train,
@@ -151,6 +158,7 @@ class TrainingService:
             n_test=len(test),
             data_digest=lineage.digest,
         )
+        return Training(result=result, model=model, holdout_rows=split.test)
 
     @contextmanager
     def _run(self, request: TrainingRequest) -> Iterator[str]:
@@ -183,6 +191,7 @@ class TrainingService:
                 "podium.data.uri": lineage.uri,
                 "podium.data.digest": lineage.digest,
                 "podium.data.rows": str(lineage.rows),
+                DATASET_TAG: request.dataset.model_dump_json(),
                 **{f"holdout_{k}": f"{v:.6g}" for k, v in holdout.items()},
             },
         )

@@ -167,6 +167,10 @@ class InferenceJobSettings(Frozen):
     id_columns: tuple[str, ...] = ()
     prediction_column: str = "prediction"
     batch_rows: int = Field(default=DEFAULT_BATCH_ROWS, ge=1, description="Rows per batch")
+    probabilities: bool | None = Field(
+        default=None,
+        description="One proba_<class> column per class; default: on for classifiers",
+    )
     outputs: InferenceOutputs
     experiment: str = "podium"
     run_name: str | None = None
@@ -189,6 +193,7 @@ class InferenceJobSettings(Frozen):
             id_columns=self.id_columns,
             prediction_column=self.prediction_column,
             batch_rows=self.batch_rows,
+            probabilities=self.probabilities,
             experiment=self.experiment,
             run_name=self.run_name,
         )

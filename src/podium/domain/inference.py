@@ -22,7 +22,8 @@ class InferenceRequest(Frozen):
     The model (a version, an alias, or the latest version) is loaded once. `input` names the
     table and, on `time_column`, an optional window of rows to score. The output, at
     `output_uri` (parquet), holds the `id_columns` as they are in the input, then
-    `prediction_column`, one row per input row scored, in input order.
+    `prediction_column`, one row per input row scored, in input order. A classifier's output
+    adds one `proba_<class>` column per class unless `probabilities` is False.
     """
 
     model: ModelRef
@@ -32,6 +33,9 @@ class InferenceRequest(Frozen):
     id_columns: tuple[str, ...] = ()
     prediction_column: str = Field(default="prediction", min_length=1)
     batch_rows: int = Field(default=DEFAULT_BATCH_ROWS, ge=1)
+    probabilities: bool | None = Field(
+        default=None, description="One `proba_<class>` column per class (default: classifiers)"
+    )
     experiment: str = "podium"
     run_name: str | None = None
 

@@ -1,5 +1,6 @@
 """The training use case's request and result."""
 
+from dataclasses import dataclass
 from typing import Self
 
 from pydantic import Field, JsonValue, model_validator
@@ -8,6 +9,7 @@ from podium.domain.base import Frozen
 from podium.domain.dataset import DatasetSpec
 from podium.domain.gate import GateVerdict, QualityGate, check_absolute
 from podium.domain.metrics import MetricName, check_metrics, default_metrics
+from podium.domain.model import FittedModel
 from podium.domain.splits import SplitPolicy, TimeHoldout, check_split
 
 
@@ -63,3 +65,13 @@ class TrainingResult(Frozen):
     n_train: int
     n_test: int
     data_digest: str
+
+
+@dataclass(frozen=True)
+class Training:
+    """A training's result with what stays in-process: the fitted model (the one registered,
+    refitted on every row under `refit_full`) and the positions of the holdout rows."""
+
+    result: TrainingResult
+    model: FittedModel
+    holdout_rows: tuple[int, ...]

@@ -16,10 +16,11 @@ from podium.ports import TableStore, TableWriter
 class InMemoryTableStore(TableStore):
     """Tables kept in a dict by URI; reads return copies so callers cannot alter what is stored.
 
-    It refuses what the file-backed stores refuse: a suffix other than `.parquet` or `.csv` (in
-    any case), and a table that cannot be encoded in the format its suffix names. Like them it
-    keeps the columns only, so reads return a default `RangeIndex`; unlike csv files it keeps
-    every dtype. A streamed write is stored only when its block ends without error.
+    Names are free strings (`"bikes"`, `"s3://bucket/x.parquet"`); a name ending in `.csv` holds
+    a table that must encode as csv, any other a table that must encode as parquet, so that
+    what a file-backed store refuses is refused here too. Like them it keeps the columns only,
+    so reads return a default `RangeIndex`; unlike csv files it keeps every dtype. A streamed
+    write is stored only when its block ends without error.
     """
 
     def __init__(self, tables: Mapping[str, pd.DataFrame] | None = None) -> None:
@@ -29,14 +30,13 @@ class InMemoryTableStore(TableStore):
 
     @override
     def read(self, uri: str) -> pd.DataFrame:
-        _check_suffix(uri)
         if uri not in self.tables:
             raise StorageError(f"{uri}: no table there; check the path")
         return self.tables[uri].copy()
 
     @override
     def write(self, table: pd.DataFrame, uri: str) -> None:
-        _check_encodable(table, uri, _check_suffix(uri))
+        _check_encodable(table, uri, _format(uri))
         self.tables[uri] = table.reset_index(drop=True)
 
     @override
@@ -63,7 +63,7 @@ class InMemoryTableStore(TableStore):
     @override
     @contextmanager
     def open_writer(self, uri: str) -> Iterator[TableWriter]:
-        if _check_suffix(uri) != ".parquet":
+        if _format(uri) != ".parquet":
             raise StorageError(f"{uri}: a streamed table is written as parquet; use .parquet")
         writer = _BatchCollector(uri)
         yield writer
@@ -93,13 +93,8 @@ class _BatchCollector(TableWriter):
         return pd.concat(self._batches, ignore_index=True)
 
 
-def _check_suffix(uri: str) -> str:
-    suffix = PurePosixPath(uri).suffix.lower()
-    if suffix not in (".parquet", ".csv"):
-        raise StorageError(
-            f"{uri}: unsupported suffix {suffix!r}; use a path ending in one of .parquet, .csv"
-        )
-    return suffix
+def _format(uri: str) -> str:
+    return ".csv" if PurePosixPath(uri).suffix.lower() == ".csv" else ".parquet"
 
 
 def _check_encodable(table: pd.DataFrame, uri: str, suffix: str) -> None:
