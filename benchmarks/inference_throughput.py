@@ -9,7 +9,7 @@ columns and dtypes: rows drawn at random from it, numbers jittered) are written 
 row groups of 2**20 rows, one file per size. Then, for each size and path, a fresh process
 imports what it needs, resets its peak RSS (`/proc/self/clear_refs`), and runs the job once:
 
-- podium: `podium run configs/inference.yaml` in-process (`load_settings`, then the container's
+- podium: `podium run configs/inference.yaml` in-process (`load_config`, then the container's
   `InferenceService.infer`): the registered version loaded once, the input streamed in batches
   of `--batch-rows`, each checked against the model's schema, predicted, and written to a
   temporary parquet file that becomes the output at the end, plus the tracked run.
@@ -69,15 +69,15 @@ class Run:
 
 def train(store: Path, n_jobs: int) -> None:
     """Train and register version 1 of the example model in the local stack at `store`."""
-    from podium.config import load_settings
+    from podium.config import load_config
     from podium.container import Container
-    from podium.config.settings import TrainingJobSettings
+    from podium.config.training import TrainingJobSettings
 
-    settings = load_settings([str(TRAINING)], [*_stack(store), f"model.params.n_jobs={n_jobs}"])
+    settings = load_config([str(TRAINING)], [*_stack(store), f"model.params.n_jobs={n_jobs}"])
     if not isinstance(settings.job, TrainingJobSettings):
         raise SystemExit(f"{TRAINING} is not a training job")
     result = (
-        Container(settings=settings).training_service().train(settings.job.request(settings.model))
+        Container(stack=settings.stack).training_service().train(settings.job.request(settings.stack.model))
     )
     if result.model_version != 1:
         raise SystemExit(f"training registered {result.model_version}, not version 1")
@@ -110,11 +110,11 @@ def synthesize(path: Path, rows: int, seed: int = 0) -> None:
 
 def run_podium(store: Path, source: Path, output: Path, batch_rows: int) -> None:
     """`podium run configs/inference.yaml` on `source`, in-process."""
-    from podium.config import load_settings
+    from podium.config import load_config
     from podium.container import Container
     from podium.config.lifecycle import InferenceJobSettings
 
-    settings = load_settings(
+    settings = load_config(
         [str(INFERENCE)],
         [
             *_stack(store),
@@ -128,7 +128,7 @@ def run_podium(store: Path, source: Path, output: Path, batch_rows: int) -> None
     )
     if not isinstance(settings.job, InferenceJobSettings):
         raise SystemExit(f"{INFERENCE} is not an inference job")
-    Container(settings=settings).inference_service().infer(settings.job.request())
+    Container(stack=settings.stack).inference_service().infer(settings.job.request())
 
 
 def run_plain(store: Path, source: Path, output: Path, _batch_rows: int) -> None:

@@ -6,7 +6,7 @@ Two worker processes, one per path, run the same job on the same data with the s
 (`configs/training.yaml`'s `model.params`, plus `n_jobs`), taking turns, and report each call's
 wall time, CPU time and peak RSS:
 
-- podium: `load_settings` on the config, then the container's `TrainingService.train`, which is
+- podium: `load_config` on the config, then the container's `TrainingService.train`, which is
   `podium run` in-process: read the parquet, validate, split, fit, score holdout and train, log
   params, metrics, dataset lineage, gate tags and the importance table, then save the model with
   its signature and input example and register a version.
@@ -106,11 +106,11 @@ def read_job(n_jobs: int) -> Job:
 
 def run_podium(store: Path, job: Job) -> Outcome:
     """The bundled training job through podium, in-process, on the local stack in `store`."""
-    from podium.config import load_settings
+    from podium.config import load_config
     from podium.container import Container
-    from podium.config.settings import TrainingJobSettings
+    from podium.config.training import TrainingJobSettings
 
-    settings = load_settings(
+    settings = load_config(
         [str(CONFIG)],
         [
             f"job.data={DATA}",
@@ -121,8 +121,8 @@ def run_podium(store: Path, job: Job) -> Outcome:
     )
     if not isinstance(settings.job, TrainingJobSettings):
         raise SystemExit(f"{CONFIG} is not a training job")
-    service = Container(settings=settings).training_service()
-    result = service.train(settings.job.request(settings.model))
+    service = Container(stack=settings.stack).training_service()
+    result = service.train(settings.job.request(settings.stack.model))
     if result.model_version is None:
         raise RuntimeError(f"podium registered no version: {result.gate.reasons}")
     return Outcome(holdout=result.metrics, version=result.model_version)

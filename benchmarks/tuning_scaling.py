@@ -60,12 +60,12 @@ def podium_search(table: pd.DataFrame, tuner: dict[str, Any]) -> tuple[float, li
     tree["job"]["output"]["best_params"] = "memory://best_params.yaml"
     settings = validate(tree)
     assert isinstance(settings.job, TuningJobSettings)
-    assert settings.tuner is not None
-    container = Container(settings=settings)
+    assert settings.stack.tuner is not None
+    container = Container(stack=settings.stack)
     tracker = InMemoryExperimentTracker()
     container.tracker.override(tracker)
     container.documents.override(InMemoryDocumentStore())
-    request = settings.job.request(settings.model.params, settings.tuner)
+    request = settings.job.request(settings.stack.model.params, settings.stack.tuner)
     started = time.perf_counter()
     result = container.tuning_service().tune_on(table, request)
     seconds = time.perf_counter() - started

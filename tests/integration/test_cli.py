@@ -13,7 +13,7 @@ from conftest import EXAMPLE_DATA, ROOT, MotoS3
 from podium.adapters.mlflow.registry import MlflowModelRegistry
 from podium.adapters.mlflow.tracking import MlflowExperimentTracker
 from podium.cli import main
-from podium.config.settings import TrainingJobSettings
+from podium.config.training import TrainingJobSettings
 
 INVALID = sorted((ROOT / "tests" / "configs" / "invalid").glob("*.yaml"))
 TRAINING = str(ROOT / "configs" / "training.yaml")
@@ -179,19 +179,19 @@ def test_overrides_and_environment_interpolation_reach_the_settings(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # given
-    from podium.config import load_settings
+    from podium.config import load_config
 
     monkeypatch.setenv("PODIUM_TEST_RATE", "0.2")
     extra = tmp_path / "extra.yaml"
     extra.write_text("model:\n  params:\n    learning_rate: ${oc.env:PODIUM_TEST_RATE}\n")
 
     # when
-    settings = load_settings(
+    settings = load_config(
         [TRAINING, str(extra)], ["job.split.test_size=0.25", "job.refit_full=true"]
     )
 
     # then
-    assert settings.model.params["learning_rate"] == "0.2" or settings.model.params[
+    assert settings.stack.model.params["learning_rate"] == "0.2" or settings.stack.model.params[
         "learning_rate"
     ] == pytest.approx(0.2)
     assert isinstance(settings.job, TrainingJobSettings)

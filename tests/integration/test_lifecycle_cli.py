@@ -12,7 +12,7 @@ import pytest
 
 from conftest import EXAMPLE_DATA, ROOT
 from podium.cli import main
-from podium.cli.lifecycle import current_actor
+from podium.config.actor import current_actor
 
 CONFIGS = ROOT / "configs"
 HELD_OUT_FROM = pd.Timestamp("2012-09-01")

@@ -9,7 +9,7 @@ import pytest
 from podium.adapters.log_notifier import NullNotifier
 from podium.adapters.scipy_drift import ScipyDriftDetector
 from podium.adapters.webhook_notifier import WebhookNotifier
-from podium.config import load_settings, validate
+from podium.config import load_config, validate
 from podium.container import Container
 from podium.domain.drift import DriftMethod
 from podium.domain.errors import ConfigError
@@ -28,13 +28,13 @@ def test_defaults_compare_with_scipy_and_tell_no_one() -> None:
     settings = validate({"job": JOB})
 
     # when
-    container = Container(settings=settings)
+    container = Container(stack=settings.stack)
 
     # then
     assert isinstance(container.drift_detector(), ScipyDriftDetector)
     assert isinstance(container.notifier(), NullNotifier)
-    assert settings.monitoring.policy().numeric_method is DriftMethod.KS
-    assert settings.monitoring.drift_share == 0.5
+    assert settings.stack.monitoring.policy().numeric_method is DriftMethod.KS
+    assert settings.stack.monitoring.drift_share == 0.5
 
 
 def test_the_webhook_url_reaches_the_notifier_and_no_printed_setting() -> None:
@@ -42,13 +42,13 @@ def test_the_webhook_url_reaches_the_notifier_and_no_printed_setting() -> None:
     settings = validate({"job": JOB, "notifier": {"kind": "webhook", "url": SECRET_URL}})
 
     # when
-    notifier = Container(settings=settings).notifier()
+    notifier = Container(stack=settings.stack).notifier()
 
     # then
     assert isinstance(notifier, WebhookNotifier)
     assert SECRET_URL not in repr(settings)
-    assert SECRET_URL not in str(settings.notifier)
-    assert "s3cr3t" not in settings.model_dump_json()
+    assert SECRET_URL not in str(settings.stack.notifier)
+    assert "s3cr3t" not in settings.stack.model_dump_json()
 
 
 def test_a_webhook_url_that_is_not_http_is_refused_without_echoing_it() -> None:
@@ -80,7 +80,7 @@ def test_a_detector_given_without_kind_is_the_statistical_one() -> None:
     settings = validate({"job": JOB, "monitoring": {"detector": {"progress_columns": 5}}})
 
     # then
-    assert settings.monitoring.detector.kind == "statistical"
+    assert settings.stack.monitoring.detector.kind == "statistical"
 
 
 def test_dates_may_be_written_unquoted_in_yaml(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_dates_may_be_written_unquoted_in_yaml(tmp_path: Path) -> None:
     )
 
     # when
-    settings = load_settings([str(config)])
+    settings = load_config([str(config)])
 
     # then
     assert isinstance(settings.job, MonitoringJobSettings)

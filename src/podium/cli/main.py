@@ -73,7 +73,8 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
         import podium
 
-        parser.exit(message=f"podium {podium.__version__}\n")
+        print(f"podium {podium.__version__}")
+        parser.exit()
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

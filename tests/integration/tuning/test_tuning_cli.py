@@ -16,7 +16,7 @@ from conftest import ROOT
 from podium.adapters.mlflow.registry import MlflowModelRegistry
 from podium.adapters.mlflow.tracking import MlflowExperimentTracker
 from podium.cli import main
-from podium.config import load_settings, validate
+from podium.config import load_config, validate
 from podium.container import Container
 from podium.config.tuning import TunerSettings
 
@@ -156,7 +156,7 @@ def test_the_tuner_kind_picks_the_adapter(tuner: dict[str, object], adapter: str
     settings = validate({**tree, "tuner": tuner})
 
     # when
-    picked: Any = Container(settings=settings).tuner()
+    picked: Any = Container(stack=settings.stack).tuner()
 
     # then
     assert type(picked).__name__ == adapter
@@ -189,10 +189,10 @@ def test_the_postgres_stack_points_the_study_at_the_database_in_the_environment(
     stack = str(ROOT / "configs" / "stacks" / "tuning-postgres.yaml")
 
     # when
-    settings = load_settings([TUNING, stack])
+    settings = load_config([TUNING, stack])
 
     # then
-    tuner: Any = settings.tuner
+    tuner: Any = settings.stack.tuner
     assert (tuner.kind, tuner.storage, tuner.study_name) == ("optuna", url, "bike-sharing-lgbm")
     assert tuner.space.names[0] == "learning_rate"
-    assert Container(settings=settings).tuner().settings()["storage"] == url
+    assert Container(stack=settings.stack).tuner().settings()["storage"] == url
