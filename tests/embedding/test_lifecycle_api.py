@@ -1,6 +1,7 @@
 """The facade's contract: references, defaults, errors, and swapped ports."""
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,7 @@ def _rides(rows: int = 400, seed: int = 0) -> pd.DataFrame:
     )
 
 
-def _lifecycle(**ports: object) -> podium.Lifecycle:
+def _lifecycle(**ports: Any) -> podium.Lifecycle:
     return podium.Lifecycle(stack=podium.StackSettings.in_memory(), **ports)
 
 

@@ -244,25 +244,6 @@ def test_python_dash_m_runs_the_same_command() -> None:
     assert done.stdout.startswith("podium ")
 
 
-def test_the_readme_embedding_example_runs_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
-    # given
-    readme = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
-    assert len(blocks) == 1
-    monkeypatch.chdir(ROOT)
-    assert EXAMPLE_DATA.exists()
-
-    # when
-    namespace: dict[str, object] = {}
-    exec(compile(blocks[0], "README.md", "exec"), namespace)
-
-    # then
-    result = namespace["result"]
-    assert result.model_version == 1  # type: ignore[attr-defined]
-    assert 0.5 < result.metrics["r2"] < 0.99  # type: ignore[attr-defined]
-    assert not (ROOT / ".podium" / "should-not-exist").exists()
-
-
 def test_a_job_reads_its_config_and_data_from_s3(
     stack: Stack,
     moto_s3: MotoS3,

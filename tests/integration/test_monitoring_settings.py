@@ -10,10 +10,10 @@ from podium.adapters.log_notifier import NullNotifier
 from podium.adapters.scipy_drift import ScipyDriftDetector
 from podium.adapters.webhook_notifier import WebhookNotifier
 from podium.config import load_config, validate
+from podium.config.monitoring import MonitoringJobSettings
 from podium.container import Container
 from podium.domain.drift import DriftMethod
 from podium.domain.errors import ConfigError
-from podium.config.monitoring import MonitoringJobSettings
 
 SECRET_URL = "https://hooks.example.org/services/T0/B0/s3cr3t"
 JOB = {

@@ -7,7 +7,7 @@ served or started that the stack does not ask for; nothing global is touched.
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, overload
 
 import pandas as pd
 from pydantic import JsonValue
@@ -267,7 +267,7 @@ class Lifecycle:
         self,
         name: str,
         *,
-        version: int,
+        version: int | None,
         data: Table | None = None,
         alias: str = "champion",
         gate: Mapping[str, Any] | QualityGate | None = None,
@@ -283,6 +283,11 @@ class Lifecycle:
         out, such as `trained.holdout`) against the current holder of the alias; by default
         the gate is "no worse than the champion" on the task's first metric. `force=True` with
         a `reason` skips the gate. Every move and refusal is recorded in the alias history."""
+        if version is None:
+            raise ConfigError(
+                "version: that training registered no version (its gate refused the model, or"
+                " register=False); nothing to promote"
+            )
         if data is None and not force:
             raise ConfigError(
                 "data: a promotion is judged on held-out rows; pass data=trained.holdout, or"
@@ -341,6 +346,42 @@ class Lifecycle:
     def history(self, name: str, *, alias: str = "champion") -> list[AliasEvent]:
         """Every recorded change of `alias`, oldest first."""
         return self._promotion().history(name, alias)
+
+    @overload
+    def predict(
+        self,
+        model: ModelLike,
+        data: Table,
+        *,
+        output: None = None,
+        id_columns: Sequence[str] = (),
+        prediction_column: str = "prediction",
+        probabilities: bool | None = None,
+        time_column: str | None = None,
+        time_from: Any = None,
+        time_to: Any = None,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        experiment: str = "podium",
+        run_name: str | None = None,
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def predict(
+        self,
+        model: ModelLike,
+        data: Table,
+        *,
+        output: str,
+        id_columns: Sequence[str] = (),
+        prediction_column: str = "prediction",
+        probabilities: bool | None = None,
+        time_column: str | None = None,
+        time_from: Any = None,
+        time_to: Any = None,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        experiment: str = "podium",
+        run_name: str | None = None,
+    ) -> InferenceResult: ...
 
     def predict(
         self,

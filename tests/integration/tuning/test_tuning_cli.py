@@ -18,7 +18,6 @@ from podium.adapters.mlflow.tracking import MlflowExperimentTracker
 from podium.cli import main
 from podium.config import load_config, validate
 from podium.container import Container
-from podium.config.tuning import TunerSettings
 
 TUNING = str(ROOT / "configs" / "tuning.yaml")
 TRAINING = str(ROOT / "configs" / "training.yaml")
@@ -129,27 +128,6 @@ def test_validate_checks_the_space_against_the_model(capsys: pytest.CaptureFixtu
     )
 
 
-def test_every_tuner_kind_has_a_provider() -> None:
-    # given
-    members = typing.get_args(typing.get_args(TunerSettings)[0])
-    kinds = {typing.get_args(m.model_fields["kind"].annotation)[0] for m in members}
-
-    # when / then
-    assert set(Container.tuner.providers) == kinds == {"grid", "random", "optuna"}
-    assert set(Container.documents.providers) == {"cloudpath", "memory"}
-
-
-@pytest.mark.parametrize(
-    ("tuner", "adapter"),
-    [
-        ({"kind": "grid", "space": {"num_leaves": {"choices": [15, 31]}}}, "SklearnGridTuner"),
-        (
-            {"kind": "random", "space": {"num_leaves": {"low": 15, "high": 31}}},
-            "SklearnRandomTuner",
-        ),
-        ({"space": {"num_leaves": {"low": 15, "high": 31}}}, "OptunaTuner"),
-    ],
-)
 def test_the_tuner_kind_picks_the_adapter(tuner: dict[str, object], adapter: str) -> None:
     # given
     tree = yaml.safe_load(Path(TUNING).read_text())
