@@ -4,6 +4,8 @@ Which adapter serves which kind is the table in `podium.wiring`; the providers h
 up, so building a container imports no adapter module.
 """
 
+import operator
+
 from dependency_injector import containers, providers
 
 from podium.application.evaluation import EvaluationService
@@ -34,8 +36,11 @@ class Container(containers.DeclarativeContainer):
     registry = providers.Singleton(build, "registry", stack.provided.registry)
     framework = providers.Singleton(build, "model", stack.provided.model)
     frameworks = providers.Singleton(FrameworkCatalog, stack.provided.model, framework.provider)
-    tuner = providers.Singleton(build, "tuner", stack.provided.tuner)
-    drift_detector = providers.Singleton(build, "detector", stack.provided.monitoring.detector)
+    show_progress = providers.Callable(operator.eq, progress_mode, "terminal")
+    tuner = providers.Singleton(build, "tuner", stack.provided.tuner, show_progress=show_progress)
+    drift_detector = providers.Singleton(
+        build, "detector", stack.provided.monitoring.detector, show_progress=show_progress
+    )
     explainer = providers.Singleton(
         build, "explainer", stack.provided.explainer, frameworks=frameworks
     )

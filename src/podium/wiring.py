@@ -115,10 +115,12 @@ ADAPTERS: dict[tuple[str, type[Frozen]], Adapter] = {
     ),
     # Tuners.
     ("tuner", GridTunerSettings): Adapter(
-        "podium.adapters.sklearn.tuner:SklearnGridTuner", _tuner_options
+        "podium.adapters.sklearn.tuner:SklearnGridTuner", _tuner_options, needs=("show_progress",)
     ),
     ("tuner", RandomTunerSettings): Adapter(
-        "podium.adapters.sklearn.tuner:SklearnRandomTuner", _tuner_options
+        "podium.adapters.sklearn.tuner:SklearnRandomTuner",
+        _tuner_options,
+        needs=("show_progress",),
     ),
     ("tuner", OptunaTunerSettings): Adapter(
         "podium.adapters.optuna.tuner:OptunaTuner",
@@ -133,11 +135,13 @@ ADAPTERS: dict[tuple[str, type[Frozen]], Adapter] = {
             "grace_period_s": s.grace_period_s,
             "max_retry": s.max_retry,
         },
+        needs=("show_progress",),
     ),
     # Drift detectors.
     ("detector", StatisticalDetectorSettings): Adapter(
         "podium.adapters.scipy_drift:ScipyDriftDetector",
         lambda s: {"progress_columns": s.progress_columns},
+        needs=("show_progress",),
     ),
     ("detector", EvidentlyDetectorSettings): Adapter(
         "podium.adapters.evidently_drift:EvidentlyDriftDetector"

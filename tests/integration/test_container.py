@@ -101,7 +101,7 @@ def test_every_kind_of_every_union_resolves_to_its_adapter(
     adapter = ADAPTERS[(port, member)]
 
     # when
-    built = build(port, settings, frameworks={})
+    built = build(port, settings, frameworks={}, show_progress=False)
 
     # then
     if adapter.path:

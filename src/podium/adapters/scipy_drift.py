@@ -37,8 +37,9 @@ class ScipyDriftDetector(DriftDetector):
 
     name = "statistical"
 
-    def __init__(self, *, progress_columns: int = 20) -> None:
+    def __init__(self, *, progress_columns: int = 20, show_progress: bool = True) -> None:
         self._progress_columns = progress_columns
+        self._show_progress = show_progress
 
     @override
     def detect(
@@ -51,7 +52,8 @@ class ScipyDriftDetector(DriftDetector):
         check_columns(reference, current, columns)
         reference = cap_rows(reference, policy.max_rows, policy.seed)
         current = cap_rows(current, policy.max_rows, policy.seed)
-        quiet = True if len(columns) < self._progress_columns else None  # None: on a TTY only
+        few = len(columns) < self._progress_columns
+        quiet = True if few or not self._show_progress else None  # None: on a TTY only
         results = []
         for column, kind in tqdm(columns.items(), desc="drift", disable=quiet, leave=False):
             method = policy.method_for(column, kind)

@@ -220,7 +220,11 @@ class Lifecycle:
 
                 service = self.container.tuning_service(
                     storage=self._storage(),
-                    tuner=build("tuner", OptunaTunerSettings(space=request.space)),
+                    tuner=build(
+                        "tuner",
+                        OptunaTunerSettings(space=request.space),
+                        show_progress=self.container.show_progress(),
+                    ),
                 )
             return service.tune(request)
 

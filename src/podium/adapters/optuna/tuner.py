@@ -55,7 +55,9 @@ class OptunaTuner(Tuner):
         heartbeat_interval_s: int = 10,
         grace_period_s: int | None = None,
         max_retry: int = 2,
+        show_progress: bool = True,
     ) -> None:
+        self._show_progress = show_progress
         self._sampler: SamplerName = sampler
         self._pruning = pruning
         self._storage = storage
@@ -112,7 +114,7 @@ class OptunaTuner(Tuner):
             )
             study = open_study(plan, worker=0, load_if_exists=self._load_if_exists)
             with (
-                TrialProgress(n_trials, objective) as progress,
+                TrialProgress(n_trials, objective, bar=self._show_progress) as progress,
                 _Workers(plan, evaluator, self._n_workers - 1) as workers,
             ):
 

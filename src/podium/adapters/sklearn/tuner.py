@@ -28,7 +28,10 @@ class _CandidateTuner(Tuner):
 
     name = "candidates"
 
-    def __init__(self, *, n_workers: int = 1, max_retry: int = 2) -> None:
+    def __init__(
+        self, *, n_workers: int = 1, max_retry: int = 2, show_progress: bool = True
+    ) -> None:
+        self._show_progress = show_progress
         self._n_workers = n_workers
         self._max_retry = max_retry
 
@@ -56,6 +59,7 @@ class _CandidateTuner(Tuner):
             objective=objective,
             timeout_s=budget.timeout_s,
             n_workers=self._n_workers,
+            show_progress=self._show_progress,
             max_retry=self._max_retry,
         )
         return StudyResult(objective=objective, trials=tuple(trials))

@@ -94,18 +94,25 @@ def log_failures(trials: Iterable[TrialResult]) -> None:
 class TrialProgress:
     """Trials done of the total and the best score so far.
 
-    A progress bar when `stream` (standard error by default) is a terminal; otherwise one INFO
-    line on the `podium.tuning` logger per change.
+    A progress bar when `stream` (standard error by default) is a terminal and `bar` is set;
+    otherwise one INFO line on the `podium.tuning` logger per change.
     """
 
-    def __init__(self, total: int, objective: Objective, *, stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        total: int,
+        objective: Objective,
+        *,
+        stream: TextIO | None = None,
+        bar: bool = True,
+    ) -> None:
         self._total = total
         self._objective = objective
         self._done = -1
         self._best: float | None = None
         out = stream if stream is not None else sys.stderr
         self._bar: tqdm[Never] | None = None
-        if out.isatty():
+        if bar and out.isatty():
             self._bar = tqdm(total=total, file=out, unit="trial", desc="tuning", leave=True)
 
     def show(self, trials: Iterable[TrialResult]) -> None:

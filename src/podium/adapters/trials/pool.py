@@ -27,6 +27,7 @@ def score_candidates(
     timeout_s: float | None,
     n_workers: int,
     max_retry: int,
+    show_progress: bool = True,
 ) -> list[TrialResult]:
     """Score each candidate as trial 0, 1, ... and return the trials that ran, by number.
 
@@ -36,7 +37,7 @@ def score_candidates(
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     queue: deque[Candidate] = deque(enumerate(candidates))
     results: dict[int, TrialResult] = {}
-    with TrialProgress(len(candidates), objective) as progress:
+    with TrialProgress(len(candidates), objective, bar=show_progress) as progress:
         if n_workers == 1:
             while queue and not _past(deadline):
                 number, params = queue.popleft()
