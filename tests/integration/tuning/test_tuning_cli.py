@@ -128,6 +128,17 @@ def test_validate_checks_the_space_against_the_model(capsys: pytest.CaptureFixtu
     )
 
 
+@pytest.mark.parametrize(
+    ("tuner", "adapter"),
+    [
+        ({"kind": "grid", "space": {"num_leaves": {"choices": [15, 31]}}}, "SklearnGridTuner"),
+        (
+            {"kind": "random", "space": {"num_leaves": {"low": 15, "high": 31}}},
+            "SklearnRandomTuner",
+        ),
+        ({"space": {"num_leaves": {"low": 15, "high": 31}}}, "OptunaTuner"),
+    ],
+)
 def test_the_tuner_kind_picks_the_adapter(tuner: dict[str, object], adapter: str) -> None:
     # given
     tree = yaml.safe_load(Path(TUNING).read_text())
