@@ -69,9 +69,9 @@ class Run:
 
 def train(store: Path, n_jobs: int) -> None:
     """Train and register version 1 of the example model in the local stack at `store`."""
-    from podium.config import load_config
-    from podium.container import Container
+    from podium.config.loading import load_config
     from podium.config.training import TrainingJobSettings
+    from podium.container import Container
 
     settings = load_config([str(TRAINING)], [*_stack(store), f"model.params.n_jobs={n_jobs}"])
     if not isinstance(settings.job, TrainingJobSettings):
@@ -110,9 +110,9 @@ def synthesize(path: Path, rows: int, seed: int = 0) -> None:
 
 def run_podium(store: Path, source: Path, output: Path, batch_rows: int) -> None:
     """`podium run configs/inference.yaml` on `source`, in-process."""
-    from podium.config import load_config
-    from podium.container import Container
     from podium.config.lifecycle import InferenceJobSettings
+    from podium.config.loading import load_config
+    from podium.container import Container
 
     settings = load_config(
         [str(INFERENCE)],

@@ -106,9 +106,9 @@ def read_job(n_jobs: int) -> Job:
 
 def run_podium(store: Path, job: Job) -> Outcome:
     """The bundled training job through podium, in-process, on the local stack in `store`."""
-    from podium.config import load_config
-    from podium.container import Container
+    from podium.config.loading import load_config
     from podium.config.training import TrainingJobSettings
+    from podium.container import Container
 
     settings = load_config(
         [str(CONFIG)],

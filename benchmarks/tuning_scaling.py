@@ -50,9 +50,9 @@ OVERHEAD_GOAL = 0.10
 def podium_search(table: pd.DataFrame, tuner: dict[str, Any]) -> tuple[float, list[float]]:
     """Seconds for the search through podium's tuning service, and each trial's score."""
     from podium.adapters.memory import InMemoryDocumentStore, InMemoryExperimentTracker
-    from podium.config import validate
-    from podium.container import Container
+    from podium.config.loading import validate
     from podium.config.tuning import TuningJobSettings
+    from podium.container import Container
 
     tree = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     tree["tuner"] = {**tuner, "space": {k: {"choices": v} for k, v in GRID.items()}}

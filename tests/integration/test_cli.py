@@ -179,7 +179,7 @@ def test_overrides_and_environment_interpolation_reach_the_settings(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # given
-    from podium.config import load_config
+    from podium.config.loading import load_config
 
     monkeypatch.setenv("PODIUM_TEST_RATE", "0.2")
     extra = tmp_path / "extra.yaml"

@@ -12,7 +12,7 @@ from podium.adapters.memory import (
     InMemoryModelRegistry,
     InMemoryTableStore,
 )
-from podium.config import validate
+from podium.config.loading import validate
 from podium.config.monitoring import DetectorSettings, ExplainerSettings
 from podium.config.notifier import NotifierSettings
 from podium.config.parts import (

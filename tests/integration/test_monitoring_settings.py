@@ -9,7 +9,7 @@ import pytest
 from podium.adapters.log_notifier import NullNotifier
 from podium.adapters.scipy_drift import ScipyDriftDetector
 from podium.adapters.webhook_notifier import WebhookNotifier
-from podium.config import load_config, validate
+from podium.config.loading import load_config, validate
 from podium.config.monitoring import MonitoringJobSettings
 from podium.container import Container
 from podium.domain.drift import DriftMethod

@@ -84,7 +84,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from podium.cli.dispatch import run_job
-    from podium.config import load_config
+    from podium.config.loading import load_config
 
     outcome = run_job(load_config(args.configs, args.overrides))
     print(outcome.summary)
@@ -93,7 +93,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from podium.cli.dispatch import check_job
-    from podium.config import load_config
+    from podium.config.loading import load_config
 
     config = load_config(args.configs, args.overrides)
     check_job(config)
@@ -102,7 +102,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schema(_args: argparse.Namespace) -> int:
-    from podium.config import ConfigFile
+    from podium.config.settings import ConfigFile
 
     print(json.dumps(ConfigFile.model_json_schema(), indent=2))
     return OK

@@ -6,7 +6,6 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from podium.config.loading import describe
 from podium.domain.dataset import DatasetSpec, Task
 from podium.domain.errors import ConfigError
 from podium.domain.gate import QualityGate
@@ -26,6 +25,8 @@ def checked(build: Callable[..., T], /, **fields: Any) -> T:
     try:
         return build(**fields)
     except ValidationError as exc:
+        from podium.config.loading import describe  # the loader only on an error
+
         message = describe(exc, fields).replace("invalid config:", "invalid argument:")
         raise ConfigError(message) from exc
 

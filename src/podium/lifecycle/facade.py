@@ -15,7 +15,6 @@ from pydantic import JsonValue
 from podium.application.promotion import PromotionService
 from podium.application.training import DATASET_TAG
 from podium.config.actor import current_actor
-from podium.config.loading import load_stack
 from podium.config.stack import StackSettings
 from podium.container import Container
 from podium.domain.dataset import DatasetSpec, Task
@@ -88,6 +87,8 @@ class Lifecycle:
     ) -> "Lifecycle":
         """A lifecycle on the stack that YAML files (paths or URIs, merged left to right, then
         `overrides` such as `"model.kind=sklearn"`) describe."""
+        from podium.config.loading import load_stack  # OmegaConf and YAML only when asked
+
         files = [path_or_uri] if isinstance(path_or_uri, str) else list(path_or_uri)
         return cls(load_stack(files, overrides), **kwargs)
 

@@ -16,7 +16,7 @@ from conftest import ROOT
 from podium.adapters.mlflow.registry import MlflowModelRegistry
 from podium.adapters.mlflow.tracking import MlflowExperimentTracker
 from podium.cli import main
-from podium.config import load_config, validate
+from podium.config.loading import load_config, validate
 from podium.container import Container
 
 TUNING = str(ROOT / "configs" / "tuning.yaml")
