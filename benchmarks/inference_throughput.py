@@ -77,7 +77,9 @@ def train(store: Path, n_jobs: int) -> None:
     if not isinstance(settings.job, TrainingJobSettings):
         raise SystemExit(f"{TRAINING} is not a training job")
     result = (
-        Container(stack=settings.stack).training_service().train(settings.job.request(settings.stack.model))
+        Container(stack=settings.stack)
+        .training_service()
+        .train(settings.job.request(settings.stack.model))
     )
     if result.model_version != 1:
         raise SystemExit(f"training registered {result.model_version}, not version 1")

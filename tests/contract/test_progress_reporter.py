@@ -1,4 +1,5 @@
-"""ProgressReporter: a tqdm bar on a terminal, log lines elsewhere, and the in-memory fake."""
+"""The ProgressReporter contract (`podium.testing.ProgressReporterContract`) on a tqdm bar, on
+log lines and on the in-memory fake; then what the bar and the log lines show."""
 
 import io
 import logging
@@ -13,6 +14,7 @@ from podium.adapters.progress import (
     terminal_progress,
 )
 from podium.ports import ProgressReporter
+from podium.testing import ProgressReporterContract
 
 
 class Terminal(io.StringIO):
@@ -23,59 +25,56 @@ class Terminal(io.StringIO):
         return True
 
 
-@pytest.fixture(params=["tqdm", "log", "memory"])
-def reporter(request: pytest.FixtureRequest) -> ProgressReporter:
-    if request.param == "tqdm":
+class TestTqdmProgress(ProgressReporterContract):
+    @pytest.fixture
+    def progress_reporter(self) -> ProgressReporter:
         return TqdmProgress(io.StringIO())
-    if request.param == "log":
+
+    def test_the_bar_shows_the_label_and_the_rows_counted(self) -> None:
+        # given
+        stream = io.StringIO()
+        bar = TqdmProgress(stream)
+
+        # when
+        bar.start("rides v3", "rows")
+        bar.advance(1500)
+        bar.advance(500)
+        bar.finish()
+
+        # then
+        shown = stream.getvalue()
+        assert "rides v3" in shown
+        assert "2.00k rows" in shown
+
+
+class TestLogProgress(ProgressReporterContract):
+    @pytest.fixture
+    def progress_reporter(self) -> ProgressReporter:
         return LogProgress()
-    return InMemoryProgressReporter()
+
+    def test_log_lines_carry_the_running_total(self, caplog: pytest.LogCaptureFixture) -> None:
+        # given
+        progress = LogProgress()
+        caplog.set_level(logging.INFO, logger="podium.progress")
+
+        # when
+        progress.start("rides v3", "rows")
+        progress.advance(100)
+        progress.advance(50)
+        progress.finish()
+
+        # then
+        assert [r.getMessage() for r in caplog.records] == [
+            "rides v3: 100 rows",
+            "rides v3: 150 rows",
+            "rides v3: done, 150 rows",
+        ]
 
 
-def test_counting_can_start_again_after_it_finished(reporter: ProgressReporter) -> None:
-    # when / then: no error, whatever the order of the two jobs
-    for label in ("first", "second"):
-        reporter.start(label, "rows")
-        reporter.advance(10)
-        reporter.advance(5)
-        reporter.finish()
-    reporter.finish()
-
-
-def test_the_bar_shows_the_label_and_the_rows_counted() -> None:
-    # given
-    stream = io.StringIO()
-    bar = TqdmProgress(stream)
-
-    # when
-    bar.start("rides v3", "rows")
-    bar.advance(1500)
-    bar.advance(500)
-    bar.finish()
-
-    # then
-    shown = stream.getvalue()
-    assert "rides v3" in shown
-    assert "2.00k rows" in shown
-
-
-def test_log_lines_carry_the_running_total(caplog: pytest.LogCaptureFixture) -> None:
-    # given
-    progress = LogProgress()
-    caplog.set_level(logging.INFO, logger="podium.progress")
-
-    # when
-    progress.start("rides v3", "rows")
-    progress.advance(100)
-    progress.advance(50)
-    progress.finish()
-
-    # then
-    assert [r.getMessage() for r in caplog.records] == [
-        "rides v3: 100 rows",
-        "rides v3: 150 rows",
-        "rides v3: done, 150 rows",
-    ]
+class TestInMemoryProgressReporter(ProgressReporterContract):
+    @pytest.fixture
+    def progress_reporter(self) -> ProgressReporter:
+        return InMemoryProgressReporter()
 
 
 def test_a_terminal_gets_a_bar_and_anything_else_log_lines() -> None:

@@ -1,162 +1,73 @@
-"""The Tuner contract: what every tuner promises, checked on each of them, on a cheap objective.
-
-The same tests run on `InMemoryTuner`, on the scikit-learn grid and random tuners and on Optuna
-with each of its samplers. The later sections cover what only some promise: parallel workers,
-a worker that dies, pruning, and resuming a study kept in a database.
+"""The Tuner contract (`podium.testing.TunerContract`) on `InMemoryTuner`, on the scikit-learn
+grid and random tuners and on Optuna with each of its samplers. The later sections cover what
+only some promise: parallel workers, a worker that dies, pruning, and resuming a study kept in a
+database.
 """
 
-from collections.abc import Callable
 from pathlib import Path
 
 import optuna
 import pytest
-from tuner_objectives import N_FOLDS, SPACE, Bowl, DiesOnce, FailsRightOfHalf, Rendezvous
+from tuner_objectives import DiesOnce, Rendezvous
 
 from podium.adapters.memory import InMemoryTuner
+from podium.adapters.optuna.study import SamplerName
 from podium.adapters.optuna.tuner import OptunaTuner
 from podium.adapters.sklearn.tuner import SklearnGridTuner, SklearnRandomTuner
 from podium.domain.errors import ConfigError
 from podium.domain.search_space import ParamSpec, SearchSpace
-from podium.domain.study import (
-    Objective,
-    SearchBudget,
-    StudyResult,
-    TrialResult,
-    TrialState,
-    mean_score,
-)
-from podium.ports import TrialEvaluator, Tuner
+from podium.domain.study import TrialState
+from podium.testing import TunerContract
+from podium.testing.tuner import N_FOLDS, MakeTuner, finished, points, search
 
-MINIMIZE = Objective(metric="rmse")
-TUNERS: dict[str, Callable[[], Tuner]] = {
-    "memory": InMemoryTuner,
-    "grid": SklearnGridTuner,
-    "random": SklearnRandomTuner,
-    "optuna-tpe": OptunaTuner,
-    "optuna-random": lambda: OptunaTuner(sampler="random"),
-    "optuna-cmaes": lambda: OptunaTuner(sampler="cmaes"),
-    "optuna-grid": lambda: OptunaTuner(sampler="grid"),
-}
-GRID_ONLY = {"memory", "grid", "optuna-grid"}
+OPTUNA_SAMPLERS: list[SamplerName] = ["cmaes", "grid", "random", "tpe"]
 
 
-@pytest.fixture(params=sorted(TUNERS))
-def tuner_name(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    return name
+class TestInMemoryTuner(TunerContract):
+    @pytest.fixture
+    def make_tuner(self) -> MakeTuner:
+        return InMemoryTuner
+
+    @pytest.fixture
+    def tuner_needs_finite_space(self) -> bool:
+        return True
+
+    @pytest.fixture
+    def tuner_honours_timeout(self) -> bool:
+        return False
 
 
-def search(
-    tuner: Tuner,
-    n_trials: int,
-    *,
-    evaluator: TrialEvaluator | None = None,
-    space: SearchSpace = SPACE,
-    seed: int | None = 7,
-    timeout_s: float | None = None,
-) -> StudyResult:
-    return tuner.search(
-        space,
-        evaluator or Bowl(),
-        objective=MINIMIZE,
-        budget=SearchBudget(n_trials=n_trials, seed=seed, timeout_s=timeout_s),
-    )
+class TestSklearnGridTuner(TunerContract):
+    @pytest.fixture
+    def make_tuner(self) -> MakeTuner:
+        return SklearnGridTuner
+
+    @pytest.fixture
+    def tuner_needs_finite_space(self) -> bool:
+        return True
 
 
-def finished(study: StudyResult) -> list[TrialResult]:
-    done = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
-    return [trial for trial in study.trials if trial.state in done]
+class TestSklearnRandomTuner(TunerContract):
+    @pytest.fixture
+    def make_tuner(self) -> MakeTuner:
+        return SklearnRandomTuner
 
 
-def points(study: StudyResult) -> list[tuple[object, ...]]:
-    return [(t.params["x"], t.params["kind"]) for t in finished(study)]
+class TestOptunaTuner(TunerContract):
+    """Each sampler; the grid one needs a finite space."""
 
+    @pytest.fixture(params=OPTUNA_SAMPLERS)
+    def sampler(self, request: pytest.FixtureRequest) -> SamplerName:
+        name: SamplerName = request.param
+        return name
 
-# --- Every tuner -----------------------------------------------------------------------------
+    @pytest.fixture
+    def make_tuner(self, sampler: SamplerName) -> MakeTuner:
+        return lambda: OptunaTuner(sampler=sampler)
 
-
-def test_a_search_runs_exactly_n_trials(tuner_name: str) -> None:
-    # when
-    study = search(TUNERS[tuner_name](), 7)
-
-    # then
-    assert [t.number for t in study.trials] == list(range(7))
-    assert len(finished(study)) == 7
-    assert study.objective == MINIMIZE
-
-
-def test_the_best_trial_is_the_best_complete_one_and_its_value_the_mean_of_its_folds(
-    tuner_name: str,
-) -> None:
-    # when
-    study = search(TUNERS[tuner_name](), 9)
-
-    # then
-    complete = [t for t in study.trials if t.state is TrialState.COMPLETE]
-    best = study.best()
-    assert best is not None
-    assert best.value == min(t.value for t in complete if t.value is not None)
-    for trial in complete:
-        assert len(trial.fold_scores) == N_FOLDS
-        assert trial.value == pytest.approx(mean_score(trial.fold_scores))
-
-
-def test_every_trial_stays_inside_the_space(tuner_name: str) -> None:
-    # when
-    study = search(TUNERS[tuner_name](), 8)
-
-    # then
-    xs = [value for value in SPACE.root["x"].grid_values() or () if isinstance(value, float)]
-    assert len(xs) == 21
-    for x, kind in points(study):
-        assert isinstance(x, float)
-        assert min(xs) <= x <= max(xs)
-        assert min(abs(x - value) for value in xs) < 1e-9
-        assert kind in ("a", "b", "c")
-
-
-def test_a_seeded_sequential_search_repeats_exactly(tuner_name: str) -> None:
-    # when
-    first = search(TUNERS[tuner_name](), 8, seed=11)
-    second = search(TUNERS[tuner_name](), 8, seed=11)
-
-    # then
-    def outline(study: StudyResult) -> list[tuple[object, ...]]:
-        return [(t.params, t.state, t.value, t.fold_scores) for t in study.trials]
-
-    assert outline(first) == outline(second)
-
-
-def test_a_trial_the_evaluator_cannot_score_fails_and_the_search_goes_on(tuner_name: str) -> None:
-    # given
-    space = SearchSpace({"x": ParamSpec(choices=(0.9,)), "kind": ParamSpec(choices=("a", "b"))})
-
-    # when
-    study = search(TUNERS[tuner_name](), 2, evaluator=FailsRightOfHalf(), space=space)
-
-    # then
-    assert [t.state for t in study.trials] == [TrialState.FAIL] * 2
-    assert all("cannot fit with x=0.9" in (t.error or "") for t in study.trials)
-    assert study.best() is None
-
-
-@pytest.mark.parametrize("name", sorted(GRID_ONLY))
-def test_a_grid_needs_a_space_with_finite_values(name: str) -> None:
-    # given
-    space = SearchSpace({"rate": ParamSpec(low=0.01, high=0.3, log=True)})
-
-    # when / then
-    with pytest.raises(ConfigError, match=r"tuner\.space\.rate: a grid needs"):
-        search(TUNERS[name](), 3, space=space)
-
-
-@pytest.mark.parametrize("name", ["grid", "optuna-tpe"])
-def test_no_trial_starts_after_the_timeout(name: str) -> None:
-    # when
-    study = search(TUNERS[name](), 5, timeout_s=1e-9)
-
-    # then
-    assert study.trials == ()
+    @pytest.fixture
+    def tuner_needs_finite_space(self, sampler: SamplerName) -> bool:
+        return sampler == "grid"
 
 
 # --- Parallel workers ------------------------------------------------------------------------

@@ -1,7 +1,6 @@
-"""Cheap objectives for the tuner contract: picklable, so worker processes can import and run them.
-
-`Bowl` scores `(x - 0.3)² + cost(kind)` on each of three folds (plus a small step per fold), so
-its best point is known: x = 0.3 and kind "a".
+"""Objectives for the tuner tests of parallel workers: picklable, so that worker processes can
+import and run them. The bowl itself, and the contract's other objectives, are in
+`podium.testing.tuner`.
 """
 
 import os
@@ -13,52 +12,8 @@ from pathlib import Path
 from pydantic import JsonValue
 from typing_extensions import override
 
-from podium.domain.errors import ModelError
-from podium.domain.search_space import ParamSpec, SearchSpace
 from podium.ports import TrialEvaluator, TrialReporter
-
-N_FOLDS = 3
-COST = {"a": 0.0, "b": 0.5, "c": 1.0}
-SPACE = SearchSpace(
-    {
-        "x": ParamSpec(low=-1.0, high=1.0, step=0.1),
-        "kind": ParamSpec(choices=("a", "b", "c")),
-    }
-)
-
-
-def bowl(params: Mapping[str, JsonValue], step: int) -> float:
-    x = params["x"]
-    kind = params["kind"]
-    assert isinstance(x, float | int)
-    assert isinstance(kind, str)
-    return (x - 0.3) ** 2 + COST[kind] + 0.01 * step
-
-
-@dataclass(frozen=True)
-class Bowl(TrialEvaluator):
-    """The bowl, fold by fold."""
-
-    @override
-    def evaluate(self, params: Mapping[str, JsonValue], reporter: TrialReporter) -> float:
-        scores = []
-        for step in range(N_FOLDS):
-            scores.append(bowl(params, step))
-            reporter.report(step, scores[-1])
-        return sum(scores) / len(scores)
-
-
-@dataclass(frozen=True)
-class FailsRightOfHalf(TrialEvaluator):
-    """The bowl, except that a model cannot be fitted for x above 0.5."""
-
-    @override
-    def evaluate(self, params: Mapping[str, JsonValue], reporter: TrialReporter) -> float:
-        x = params["x"]
-        assert isinstance(x, float | int)
-        if x > 0.5:
-            raise ModelError(f"cannot fit with x={x}")
-        return Bowl().evaluate(params, reporter)
+from podium.testing.tuner import Bowl
 
 
 @dataclass(frozen=True)

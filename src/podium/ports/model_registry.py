@@ -11,13 +11,16 @@ from podium.domain.promotion import AliasChange, AliasEvent
 
 
 class ModelRegistry(Protocol):
-    """Named, versioned models. Versions count from 1 per name.
+    """Named, versioned models. Versions count from 1 per name, each name on its own.
 
     An alias (`champion`) names one version of a model at a time; it moves only through
-    `record_alias_change`, which keeps every change in the alias's history.
+    `record_alias_change`, which keeps every change in the alias's history. Each alias has a
+    history of its own.
 
     Every method raises `RegistryError` when the backend refuses or fails the call, or when the
-    name or version does not exist.
+    name or version does not exist (version 0 included).
+
+    `podium.testing.ModelRegistryContract` checks these rules on any implementation.
     """
 
     @abstractmethod
@@ -33,7 +36,11 @@ class ModelRegistry(Protocol):
         """Store `model` with the run `run_id`, with its input signature inferred from
         `input_example`, and register it as the next version of `name`, tagged with `tags`.
 
-        All or nothing: when it raises, no new version of `name` exists.
+        Returns the new version, with its name, number, `run_id` and `tags`, equal to what
+        `get_version` and `list_versions` return of it afterwards. Raises `RegistryError`
+        naming the feature(s) of `model` that `input_example` lacks. All or nothing: when it
+        raises, no new version of `name` exists, and the next registration that succeeds
+        takes the number this one would have had.
         """
 
     @abstractmethod
@@ -51,13 +58,17 @@ class ModelRegistry(Protocol):
         """Load a registered version, by number or by the alias pointing at it, as a fitted
         model that its framework can predict with.
 
-        Give exactly one of `version` and `alias` (else `ValueError`); an unset alias raises
-        `RegistryError`.
+        The model loaded has the registered model's framework, task, features and schema, and
+        predicts as it did. Give exactly one of `version` and `alias` (else `ValueError`
+        saying "exactly one"); an unset alias raises `RegistryError` naming it.
         """
 
     @abstractmethod
     def get_alias(self, name: str, alias: str) -> ModelVersion | None:
-        """The version `alias` of `name` points at now; None when the alias is not set."""
+        """The version `alias` of `name` points at now; None when the alias is not set.
+
+        Raises `RegistryError` when `name` is not registered.
+        """
 
     @abstractmethod
     def record_alias_change(self, name: str, change: AliasChange) -> AliasEvent:
@@ -65,12 +76,19 @@ class ModelRegistry(Protocol):
 
         Atomic against every other caller, in this process or another: the alias must point
         at `change.from_version` (None: unset) when the change is recorded, else
-        `AliasConflictError` is raised and nothing is moved or recorded. A move points the
-        alias at `change.to_version`, or removes it when that is None; a refusal leaves it.
-        The recorded event is numbered one after the alias's last and stamped with the time.
-        Raises `RegistryError` when `to_version` of a move is not a version of `name`.
+        `AliasConflictError` is raised (saying "points at version 1, not 2") and nothing is
+        moved or recorded. So racing callers leave every change recorded once, each from where
+        the last one left the alias. A move points the alias at `change.to_version`, or removes
+        it when that is None; a refusal (`outcome` "refused") is recorded and leaves it. The
+        recorded event, returned, carries the change (actor, reason, evaluation run), is
+        numbered one after the alias's last (from 1, without gaps) and is stamped with the
+        time. Raises `RegistryError`, recording nothing, when `to_version` of a move is not a
+        version of `name` or `name` is not registered.
         """
 
     @abstractmethod
     def alias_history(self, name: str, alias: str) -> list[AliasEvent]:
-        """Every recorded change of `alias` of `name`, oldest first; empty when none."""
+        """Every recorded change of `alias` of `name`, oldest first; empty when none.
+
+        Raises `RegistryError` when `name` is not registered.
+        """

@@ -5,7 +5,11 @@ from typing import Protocol
 
 
 class ProgressReporter(Protocol):
-    """Counts of work done, shown as the job runs (a bar on a terminal, log lines elsewhere)."""
+    """Counts of work done, shown as the job runs (a bar on a terminal, log lines elsewhere).
+
+    One reporter counts job after job: `start` may follow `finish`, and `finish` when nothing
+    is counted does nothing. `podium.testing.ProgressReporterContract` checks this.
+    """
 
     @abstractmethod
     def start(self, label: str, unit: str) -> None:

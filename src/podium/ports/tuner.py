@@ -45,8 +45,17 @@ class Tuner(Protocol):
     pruned, or failed in the evaluator) count, trials whose worker died do not and are run
     again. A search over a study that already holds trials (a resumed or shared study) runs only
     what is left and returns every trial of the study. Raises `ConfigError` when the space does
-    not suit the tuner (a grid needs finite values), and `StorageError` when a shared study's
-    storage cannot be reached.
+    not suit the tuner (a grid needs finite values: "tuner.space.<name>: a grid needs ..."),
+    and `StorageError` when a shared study's storage cannot be reached.
+
+    A search returns its trials numbered from 0, each with params inside the space (on the
+    steps of a stepped range); a complete trial has one score per step and its value is their
+    mean. A trial the evaluator cannot score (`ModelError`) fails, keeping the error's text,
+    and the search goes on. The best trial is the best complete one; None when none completed.
+    A seeded search in one process repeats exactly. A tuner that honours `budget.timeout_s`
+    starts no trial after it (a fake may ignore it).
+
+    `podium.testing.TunerContract` checks these rules on any implementation.
     """
 
     name: str
