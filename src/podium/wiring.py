@@ -86,7 +86,11 @@ ADAPTERS: dict[tuple[str, type[Frozen]], Adapter] = {
     # Runs, and the charts a tracker that keeps figures files gets.
     ("tracker", MlflowTrackerSettings): Adapter(
         "podium.adapters.mlflow.tracking:MlflowExperimentTracker",
-        lambda s: {"tracking_uri": s.tracking_uri, "artifact_location": s.artifact_location},
+        lambda s: {
+            "tracking_uri": s.tracking_uri,
+            "artifact_location": s.artifact_location,
+            "timeout_s": s.timeout_s,
+        },
     ),
     ("tracker", MemoryTrackerSettings): Adapter(
         "podium.adapters.memory.tracking:InMemoryExperimentTracker"
@@ -98,7 +102,11 @@ ADAPTERS: dict[tuple[str, type[Frozen]], Adapter] = {
     # Registered models.
     ("registry", MlflowRegistrySettings): Adapter(
         "podium.adapters.mlflow.registry:MlflowModelRegistry",
-        lambda s: {"tracking_uri": s.tracking_uri, "registry_uri": s.registry_uri},
+        lambda s: {
+            "tracking_uri": s.tracking_uri,
+            "registry_uri": s.registry_uri,
+            "timeout_s": s.timeout_s,
+        },
     ),
     ("registry", MemoryRegistrySettings): Adapter(
         "podium.adapters.memory.registry:InMemoryModelRegistry"

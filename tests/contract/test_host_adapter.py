@@ -42,6 +42,9 @@ class DictTableStore(TableStore):
     def exists(self, uri: str) -> bool:
         return uri in self.blobs
 
+    def remove(self, uri: str) -> None:
+        self.blobs.pop(uri, None)
+
     def read_batches(
         self, uri: str, batch_rows: int, columns: Sequence[str] | None = None
     ) -> Iterator[pd.DataFrame]:

@@ -2,15 +2,6 @@
 both on 127.0.0.1, and the whole lifecycle run against them with inputs and outputs on S3."""
 
 import io
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +12,9 @@ from mlflow import MlflowClient
 
 from conftest import EXAMPLE_DATA, ROOT, MotoS3
 from podium.cli import main
+from support_mlflow import mlflow_server
 
 CONFIGS = ROOT / "configs"
-STARTUP_SECONDS = 180
-POLL_SECONDS = 0.25
-STOP_SECONDS = 2
 
 pytestmark = pytest.mark.slow
 
@@ -49,80 +38,16 @@ class CloudStack:
         }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"mlflow server exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(POLL_SECONDS)  # bounded by the deadline above
-    pytest.fail(f"mlflow server not healthy after {STARTUP_SECONDS} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def cloud_stack(
     moto_s3: MotoS3, mlflow_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[CloudStack]:
     """An `mlflow server` on 127.0.0.1 with a SQLite database and artifacts in a moto bucket."""
     folder = tmp_path_factory.mktemp("mlflow-server")
-    shutil.copy(mlflow_template, folder / "mlflow.db")  # already migrated: starts faster
     bucket = moto_s3.new_bucket()
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = folder / "server.log"
-    environment = {
-        **os.environ,
-        **moto_s3.environment(),
-        "MLFLOW_S3_ENDPOINT_URL": moto_s3.endpoint_url,
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "mlflow",
-        "server",
-        "--backend-store-uri",
-        f"sqlite:///{folder / 'mlflow.db'}",
-        "--default-artifact-root",
-        f"s3://{bucket}/mlflow",
-        "--no-serve-artifacts",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
-    with log.open("wb") as output:
-        # A session of its own, so that stopping it stops the web workers it starts too.
-        server = subprocess.Popen(
-            command,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_until_healthy(url, server, log)
+    environment = {**moto_s3.environment(), "MLFLOW_S3_ENDPOINT_URL": moto_s3.endpoint_url}
+    with mlflow_server(folder, mlflow_template, f"s3://{bucket}/mlflow", environment) as url:
         yield CloudStack(url, bucket, moto_s3)
-    finally:
-        # The workers stop in a few seconds; the test needs nothing of them, so do not wait long.
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
 
 
 def test_the_lifecycle_runs_against_an_mlflow_server_and_s3(

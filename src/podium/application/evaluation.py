@@ -127,7 +127,9 @@ class EvaluationService:
 
     def _rows(self, request: EvaluationRequest, uri: str) -> pd.DataFrame:
         table = self._storage.read(uri)
-        rows = select_rows(table, request.data, time_column=request.dataset.time_column, source=uri)
+        rows = select_rows(
+            table, request.data, time_column=request.dataset.time_column, source=f"job.data {uri}"
+        )
         validate_table(rows, request.dataset, source=uri)
         return rows
 

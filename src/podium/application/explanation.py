@@ -57,7 +57,10 @@ class ExplanationService:
         version, model = resolve_model(self._registry, request.model)
         uri = request.rows.uri or training_data_uri(version, "job.rows.uri")
         rows = select_rows(
-            self._storage.read(uri), request.rows, time_column=request.time_column, source=uri
+            self._storage.read(uri),
+            request.rows,
+            time_column=request.time_column,
+            source=f"job.rows {uri}",
         )
         rows = cap_rows(rows, request.max_rows, request.rows.seed)
         needed = [*model.features, *request.id_columns]
@@ -92,10 +95,8 @@ class ExplanationService:
                 else contributions_table(wide, row_ids(rows, request.id_columns))
             )
             self._record(run, importance, contributions, request.top)
-            self._write(importance, request.importance_uri)
-            if contributions is not None:
-                self._write(contributions, request.contributions_uri)
-            elif request.contributions_uri is not None:
+            self._write_both(importance, request.importance_uri, contributions, request)
+            if contributions is None and request.contributions_uri is not None:
                 logger.warning(
                     "the %s explainer gives no per-row contributions; nothing written to %s",
                     self._explainer.name,
@@ -131,6 +132,30 @@ class ExplanationService:
         )
         self._tracker.log_figure(run, png, CHART)
 
-    def _write(self, table: pd.DataFrame, uri: str | None) -> None:
-        if uri is not None:
-            self._storage.write(table, uri)
+    def _write_both(
+        self,
+        importance: pd.DataFrame,
+        importance_uri: str | None,
+        contributions: pd.DataFrame | None,
+        request: ExplanationRequest,
+    ) -> None:
+        """Write both tables or neither: the importance table (one row per feature) is put back
+        as it was when the contributions cannot be written."""
+        if importance_uri is None:
+            if contributions is not None and request.contributions_uri is not None:
+                self._storage.write(contributions, request.contributions_uri)
+            return
+        previous = (
+            self._storage.read(importance_uri) if self._storage.exists(importance_uri) else None
+        )
+        self._storage.write(importance, importance_uri)
+        if contributions is None or request.contributions_uri is None:
+            return
+        try:
+            self._storage.write(contributions, request.contributions_uri)
+        except BaseException:
+            if previous is None:
+                self._storage.remove(importance_uri)
+            else:
+                self._storage.write(previous, importance_uri)
+            raise

@@ -9,7 +9,7 @@ from podium.application.frameworks import framework_for
 from podium.application.models import resolve_model
 from podium.application.runs import tracked_run
 from podium.domain.dataset import Task
-from podium.domain.errors import DataSchemaError, ModelError
+from podium.domain.errors import ConfigError, DataSchemaError, ModelError
 from podium.domain.inference import InferenceRequest, InferenceResult, in_window
 from podium.domain.model import FittedModel
 from podium.domain.schema import check_features
@@ -53,8 +53,15 @@ class InferenceService:
         before it is predicted; the first problem raises `DataSchemaError` naming the column
         (and `StorageError` or `ModelError` as the ports raise them), and the output is
         written all at once at the end, so a failed job leaves the destination as it was.
-        The run records the version used, the input and output and the rows scored.
+        The run records the version used, the input and output and the rows scored. An output
+        that is the input itself (by the store's resolution of names) is refused with
+        `ConfigError` before anything runs.
         """
+        if self._storage.same_table(request.input_uri, request.output_uri):
+            raise ConfigError(
+                f"job.outputs.uri: {request.output_uri} is the input table itself"
+                f" ({request.input_uri}); write the predictions elsewhere"
+            )
         version, model = resolve_model(self._registry, request.model)
         framework = framework_for(self._frameworks, model)
         features = list(model.features)

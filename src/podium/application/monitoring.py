@@ -86,8 +86,12 @@ class MonitoringService:
         tables = {
             uri: self._storage.read(uri) for uri in dict.fromkeys((reference_uri, current_uri))
         }
-        reference = self._rows(tables[reference_uri], reference_uri, request.reference, request)
-        current = self._rows(tables[current_uri], current_uri, request.current, request)
+        reference = self._rows(
+            tables[reference_uri], f"job.reference {reference_uri}", request.reference, request
+        )
+        current = self._rows(
+            tables[current_uri], f"job.current {current_uri}", request.current, request
+        )
         features = list(model.features)
         check_columns(reference, current, features)
         kinds = feature_kinds(reference, features, source=reference_uri)

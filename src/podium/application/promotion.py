@@ -12,6 +12,7 @@ from podium.domain.promotion import (
     PromotionRequest,
     PromotionResult,
     RollbackRequest,
+    current_version,
     rollback_target,
 )
 from podium.ports import ModelRegistry
@@ -75,8 +76,13 @@ class PromotionService:
     def rollback(self, request: RollbackRequest) -> PromotionResult:
         """Return the alias to the version it pointed at before its last promotion.
 
-        Rolling back the first promotion removes the alias. Raises `PromotionError` when there
-        is nothing to roll back, or the alias points elsewhere than its history says.
+        Rolling back the first promotion removes the alias. The move is recorded on the
+        condition that the alias still points where its history says. When another change of
+        the alias was recorded first, the history is read again: if that change already put the
+        alias where this rollback would, the result is `unchanged` and nothing is recorded.
+        Raises `PromotionError` when there is nothing to roll back, when the alias points
+        elsewhere than its history says, or when another change moved it elsewhere meanwhile (a
+        rollback worked out again would undo that change instead of the one asked for).
         """
         name, alias = request.model_name, request.alias
         history = self._registry.alias_history(name, alias)
@@ -104,12 +110,37 @@ class PromotionService:
         try:
             event = self._registry.record_alias_change(name, change)
         except AliasConflictError as exc:
-            raise PromotionError(
-                f"{exc}. Its history ends at version {current}; the alias was moved outside"
-                " podium or by a concurrent promotion: check its history, then promote the"
-                " version you want"
-            ) from exc
+            return self._raced(result, history, exc)
+        logger.info("%s@%s: rolled back %s -> %s", name, alias, current, target)
         return result.model_copy(update={"event": event})
+
+    def _raced(
+        self, result: PromotionResult, seen: list[AliasEvent], exc: AliasConflictError
+    ) -> PromotionResult:
+        """The outcome of a rollback whose change lost the race to another recorded change."""
+        subject = f"{result.model_name}@{result.alias}"
+        history = self._registry.alias_history(result.model_name, result.alias)
+        if history == seen:
+            raise PromotionError(
+                f"{exc}. Its history ends at version {result.from_version}; the alias was moved"
+                " outside podium: check its history, then promote the version you want"
+            ) from exc
+        now, latest = current_version(history), history[-1]
+        by = f"{latest.action} by {latest.actor}"
+        if now == result.to_version:
+            logger.info("%s: rolled back by another change meanwhile (%s)", subject, by)
+            return result.model_copy(
+                update={"outcome": "unchanged", "reasons": (f"already rolled back ({by})",)}
+            )
+        then = (
+            "promote the version you want"
+            if now is None
+            else f"roll back again if version {now} should go"
+        )
+        raise PromotionError(
+            f"{subject} moved from version {result.from_version} to {now} ({by}) while it was"
+            f" being rolled back; nothing was recorded: check its history, then {then}"
+        ) from exc
 
     def history(self, name: str, alias: str) -> list[AliasEvent]:
         """Every recorded change of `alias` of `name`, oldest first."""

@@ -7,13 +7,14 @@ from contextlib import contextmanager
 import pandas as pd
 
 from podium.application.notifying import deliver, failure
+from podium.application.runs import end_failed
 from podium.application.scoring import score
 from podium.domain.dataset import feature_kinds, validate_table
 from podium.domain.gate import judge
 from podium.domain.lineage import table_digest
 from podium.domain.model import DatasetLineage, FittedModel, ModelVersion, RunStatus
 from podium.domain.notice import Notice, NoticeStatus
-from podium.domain.splits import split_table
+from podium.domain.splits import MIN_SPLIT_ROWS, split_table
 from podium.domain.training import Training, TrainingRequest, TrainingResult
 from podium.ports import ExperimentTracker, ModelFramework, ModelRegistry, Notifier, TableStore
 
@@ -78,7 +79,7 @@ class TrainingService:
         features = validate_table(table, spec, source=request.data_uri)
         kinds = feature_kinds(table, features, source=request.data_uri)
         self._framework.check_params(request.params)
-        split = split_table(table, request.split, spec)
+        split = split_table(table, request.split, spec, min_rows=MIN_SPLIT_ROWS)
         train, test = table.iloc[list(split.train)], table.iloc[list(split.test)]
         lineage = DatasetLineage(uri=request.data_uri, rows=len(table), digest=table_digest(table))
         logger.info(
@@ -167,8 +168,8 @@ class TrainingService:
         )
         try:
             yield run_id
-        except BaseException:
-            self._tracker.end_run(run_id, RunStatus.FAILED)
+        except BaseException as exc:
+            end_failed(self._tracker, run_id, exc)
             raise
         self._tracker.end_run(run_id, RunStatus.FINISHED)
 

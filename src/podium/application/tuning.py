@@ -7,6 +7,7 @@ from contextlib import contextmanager
 import pandas as pd
 
 from podium.application.cross_validation import CrossValidation
+from podium.application.runs import end_failed
 from podium.application.tuning_records import (
     log_trial_runs,
     overlay,
@@ -164,8 +165,8 @@ class TuningService:
         )
         try:
             yield run_id
-        except BaseException:
-            self._tracker.end_run(run_id, RunStatus.FAILED)
+        except BaseException as exc:
+            end_failed(self._tracker, run_id, exc)
             raise
         self._tracker.end_run(run_id, RunStatus.FINISHED)
 

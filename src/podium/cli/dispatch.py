@@ -1,6 +1,8 @@
 """Running a validated job config: build the container from its stack, call the job's service,
 and summarise the result with the exit code a scheduler branches on."""
 
+import math
+import os
 from dataclasses import dataclass
 
 from podium.cli import exit_codes
@@ -21,7 +23,9 @@ from podium.config.lifecycle import (
     PromotionJobSettings,
 )
 from podium.config.monitoring import ExplanationJobSettings, MonitoringJobSettings
+from podium.config.parts import MlflowTrackerSettings
 from podium.config.settings import JobConfig
+from podium.config.stack import StackSettings
 from podium.config.training import TrainingJobSettings
 from podium.config.tuning import TuningJobSettings
 from podium.domain.errors import ConfigError
@@ -55,6 +59,7 @@ def run_job(config: JobConfig) -> Outcome:
     from podium.container import Container
 
     stack, job = config.stack, config.job
+    _bound_tracking_requests(stack)
     container = Container(stack=stack)
     match job:
         case TrainingJobSettings():
@@ -92,3 +97,17 @@ def run_job(config: JobConfig) -> Outcome:
             moved = container.promotion_service().promote(job.promotion_request(current_actor()))
             code = exit_codes.REFUSED if moved.outcome == "refused" else exit_codes.OK
             return Outcome(code, summarise_promotion(moved))
+
+
+def _bound_tracking_requests(stack: StackSettings) -> None:
+    """Bound MLflow's HTTP requests by `tracker.timeout_s` and `tracker.retries` for this
+    process, so that a tracking server that dies mid-job fails it in about half a minute rather
+    than after MLflow's default back-off of several minutes. MLflow reads these only from the
+    environment; the command owns its process, and a variable the user set is kept."""
+    tracker = stack.tracker
+    if not isinstance(tracker, MlflowTrackerSettings):
+        return
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(math.ceil(tracker.timeout_s)))
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", str(tracker.retries))
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", "0")

@@ -11,3 +11,7 @@ REFUSED = 3
 DRIFT = 4
 """A monitoring job found drift: at least `monitoring.drift_share` of the columns drifted; the
 report was written and logged as on a run without drift."""
+INTERRUPTED = 130
+"""Interrupted (Ctrl-C, SIGINT): the run is marked KILLED and temporary files are removed."""
+TERMINATED = 143
+"""Terminated (SIGTERM), as for an interrupt."""

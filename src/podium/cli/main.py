@@ -8,12 +8,18 @@ need them, so `podium --help` stays fast.
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from podium.cli.exit_codes import FAILED, INVALID, OK
+from typing_extensions import override
+
+from podium.cli.exit_codes import FAILED, INTERRUPTED, INVALID, OK, TERMINATED
+from podium.domain.redaction import redact
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,11 +30,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 after --help
         return int(exc.code or 0)
     _configure_logging(args.verbose)
-    try:
-        code: int = args.command(args)
-    except Exception as exc:
-        return _report(exc, debug=args.debug)
+    _quiet_vendor_errors(args.debug)
+    with _terminate_as_interrupt() as signals:
+        try:
+            code: int = args.command(args)
+        except KeyboardInterrupt as exc:
+            if args.debug:
+                sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+            print("podium: interrupted", file=sys.stderr)
+            return TERMINATED if signal.SIGTERM in signals else INTERRUPTED
+        except Exception as exc:
+            return _report(exc, debug=args.debug)
     return code
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[list[int]]:
+    """For the block, SIGTERM stops the job as Ctrl-C does (runs marked KILLED, temporary files
+    removed on the way out); yields the signals received. Only the main thread can have signal
+    handlers, so elsewhere (a host calling `main` from a thread) the block changes nothing."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def stop(number: int, _frame: object) -> None:
+        received.append(number)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="podium",
         description="The machine-learning model lifecycle as ports and adapters.",
         epilog="Exit codes: 0 ok, 1 job failed, 2 invalid config or usage, 3 quality gate refused,"
-        " 4 drift found.",
+        " 4 drift found, 130 interrupted, 143 terminated.",
     )
     parser.add_argument("--version", action=_Version, help="show podium's version and exit")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
@@ -87,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
     from podium.config.loading import load_config
 
     outcome = run_job(load_config(args.configs, args.overrides))
-    print(outcome.summary)
+    print(redact(outcome.summary))
     return outcome.exit_code
 
 
@@ -112,24 +146,59 @@ def _report(exc: Exception, *, debug: bool) -> int:
     from podium.domain.errors import ConfigError, PodiumError
 
     if debug:
-        traceback.print_exception(exc, file=sys.stderr)
+        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+    text = redact(str(exc))
     if isinstance(exc, ConfigError):
-        print(f"podium: {exc}", file=sys.stderr)
+        print(f"podium: {text}", file=sys.stderr)
         return INVALID
     if isinstance(exc, PodiumError):
-        print(f"podium: job failed: {exc}", file=sys.stderr)
+        print(f"podium: job failed: {text}", file=sys.stderr)
         return FAILED
     print(
-        f"podium: unexpected error: {type(exc).__name__}: {exc}; rerun with --debug for details",
+        f"podium: unexpected error: {type(exc).__name__}: {text}; rerun with --debug for details",
         file=sys.stderr,
     )
     return FAILED
 
 
+_VENDOR_HANDLER = "podium.cli.vendors"
+# MLflow logs the store errors it raises, with their tracebacks, before podium reports the
+# failure in one line. Importing MLflow resets its top logger but not its modules' loggers, so
+# the level is set on the modules that log them.
+_VENDOR_ERROR_LOGGERS = ("mlflow.store",)
+
+
+class _Redacting(logging.Formatter):
+    """A formatter that keeps passwords and secret query values out of every line."""
+
+    @override
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+    @override
+    def formatException(self, ei: Any) -> str:
+        return redact(super().formatException(ei))
+
+
 def _configure_logging(verbose: bool) -> None:
+    """podium's own lines on stderr (INFO with -v); other libraries' warnings too, redacted
+    like podium's, in place of Python's bare last-resort handler."""
+    formatter = _Redacting("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    handler.setFormatter(formatter)
     logger = logging.getLogger("podium")
     logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
     logger.propagate = False
+    vendors = logging.StreamHandler(sys.stderr)
+    vendors.setFormatter(_Redacting("%(levelname)s %(name)s: %(message)s"))
+    vendors.setLevel(logging.WARNING)
+    vendors.set_name(_VENDOR_HANDLER)
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != _VENDOR_HANDLER] + [vendors]
+
+
+def _quiet_vendor_errors(debug: bool) -> None:
+    """Keep the errors vendors log to themselves, unless `--debug` asks for everything."""
+    for name in _VENDOR_ERROR_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET if debug else logging.CRITICAL)

@@ -12,6 +12,7 @@ from podium.domain.gate import QualityGate
 from podium.domain.inference import DEFAULT_BATCH_ROWS, InferenceRequest
 from podium.domain.metrics import MetricName
 from podium.domain.model_ref import ModelRef
+from podium.domain.names import AliasName, ModelName
 from podium.domain.promotion import PromotionRequest, RollbackRequest
 from podium.domain.rows import TableSlice
 
@@ -27,14 +28,14 @@ class EvaluationJobSettings(Frozen):
     """
 
     kind: Literal["evaluation"]
-    model_name: str = Field(min_length=1)
+    model_name: ModelName
     model_version: int | None = Field(default=None, ge=1, description="Default: the latest")
-    model_alias: str | None = Field(default=None, description="Instead of model_version")
+    model_alias: AliasName | None = Field(default=None, description="Instead of model_version")
     data: TableSlice
     dataset: DatasetSpec
     metrics: tuple[MetricName, ...] = ()
     gate: QualityGate = QualityGate()
-    champion_alias: str | None = Field(
+    champion_alias: AliasName | None = Field(
         default=DEFAULT_ALIAS, description="Compare with the version this alias points at"
     )
     allow_training_data: bool = Field(
@@ -85,7 +86,7 @@ class PromotionJobSettings(Frozen):
 
     kind: Literal["promotion"]
     action: Literal["promote", "rollback", "history"] = "promote"
-    model_name: str = Field(min_length=1)
+    model_name: ModelName
     model_version: int | None = Field(default=None, ge=1, description="The version to promote")
     alias: str = DEFAULT_ALIAS
     evaluation: PromotionGateSettings | None = None
@@ -159,9 +160,9 @@ class InferenceJobSettings(Frozen):
     """
 
     kind: Literal["inference"]
-    model_name: str = Field(min_length=1)
+    model_name: ModelName
     model_version: int | None = Field(default=None, ge=1)
-    model_alias: str | None = Field(default=None, description="Default: champion")
+    model_alias: AliasName | None = Field(default=None, description="Default: champion")
     input: TableSlice
     time_column: str | None = Field(default=None, description="For time_from and time_to")
     id_columns: tuple[str, ...] = ()

@@ -18,6 +18,11 @@ from podium.config.settings import ConfigFile, JobConfig
 from podium.config.stack import DEFAULT_KINDS, StackSettings
 from podium.domain.errors import ConfigError
 
+MAX_CONFIG_BYTES = 1024 * 1024
+"""The largest config file podium reads; a larger one is refused before it is parsed."""
+MAX_DEPTH = 32
+"""The deepest nesting of keys and lists a config may have."""
+
 
 def load_config(files: Sequence[str], overrides: Sequence[str] = ()) -> JobConfig:
     """Merge the job config `files` left to right, apply `overrides` (`a.b=c`), resolve, and
@@ -122,9 +127,48 @@ def _merge(files: Sequence[str], overrides: Sequence[str]) -> DictConfig:
         merged = OmegaConf.merge(*layers)
     except OmegaConfBaseException as exc:
         raise ConfigError(f"--set: {_first_line(exc)}") from exc
+    except (TypeError, ValueError) as exc:  # OmegaConf's own, for a list set key by key
+        raise _merge_error(layers[:-1], overrides, exc) from exc
     if not isinstance(merged, DictConfig):
         raise ConfigError("config: the merged config is not a mapping")
     return merged
+
+
+def _merge_error(
+    layers: Sequence[DictConfig], overrides: Sequence[str], exc: Exception
+) -> ConfigError:
+    """The override that cannot merge into the files, named, with how to set a list."""
+    for item in overrides:
+        try:
+            OmegaConf.merge(*layers, OmegaConf.from_dotlist([item]))
+        except (OmegaConfBaseException, TypeError, ValueError):
+            key = item.partition("=")[0].strip()
+            parts = key.split("[", 1)[0].split(".")
+            if "[" not in key and parts[-1].isdigit():
+                parts = parts[:-1]
+            whole = ".".join(parts)
+            return ConfigError(
+                f"--set {item!r}: {key} does not fit the config's value there ({_first_line(exc)});"
+                f" to change a list, set all of it: --set '{whole}=[a, b]'"
+            )
+    return ConfigError(f"--set: {_first_line(exc)}")
+
+
+def _check_depth(data: object, uri: str) -> None:
+    """Refuse a tree nested deeper than `MAX_DEPTH`, naming where (without recursion)."""
+    pending: list[tuple[object, tuple[str, ...]]] = [(data, ())]
+    while pending:
+        node, path = pending.pop()
+        if len(path) > MAX_DEPTH:
+            where = ".".join(path[: MAX_DEPTH + 1])
+            raise ConfigError(
+                f"{uri}: nested more than {MAX_DEPTH} levels deep at {where}; a podium config"
+                " is a few levels deep: check the indentation"
+            )
+        if isinstance(node, dict):
+            pending.extend((value, (*path, str(key))) for key, value in node.items())
+        elif isinstance(node, list):
+            pending.extend((value, (*path, str(i))) for i, value in enumerate(node))
 
 
 class _Loader(yaml.SafeLoader):
@@ -146,6 +190,7 @@ def _load(uri: str) -> DictConfig:
         raise ConfigError(f"{uri}: not valid YAML: {_first_line(exc)}") from exc
     if data is None:
         data = {}
+    _check_depth(data, uri)
     if not isinstance(data, dict):
         raise ConfigError(
             f"{uri}: a config file must hold a mapping of keys, not {type(data).__name__}"
@@ -161,12 +206,25 @@ def _read_text(uri: str) -> str:
         if "://" in uri and not uri.startswith("file://"):
             from cloudpathlib import AnyPath  # imported here: it pulls in cloud SDKs
 
-            return str(AnyPath(uri).read_text())
-        return Path(uri.removeprefix("file://")).read_text(encoding="utf-8")
+            text = str(AnyPath(uri).read_text())
+            if len(text.encode()) > MAX_CONFIG_BYTES:
+                raise _too_large(uri)
+            return text
+        path = Path(uri.removeprefix("file://"))
+        if path.is_file() and path.stat().st_size > MAX_CONFIG_BYTES:
+            raise _too_large(uri)  # before it is read or parsed
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(f"{uri}: config file not found; check the path") from exc
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{uri}: cannot read the config file: {_first_line(exc)}") from exc
+
+
+def _too_large(uri: str) -> ConfigError:
+    return ConfigError(
+        f"{uri}: over {MAX_CONFIG_BYTES // 1024} KiB, too large for a config file; a config"
+        " holds settings, not data: point `job.data` at the table instead"
+    )
 
 
 def _first_line(exc: BaseException) -> str:

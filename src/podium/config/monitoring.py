@@ -12,6 +12,7 @@ from podium.domain.explanation import ExplanationRequest
 from podium.domain.metrics import MetricName
 from podium.domain.model_ref import ModelRef
 from podium.domain.monitoring import MonitoringRequest, check_slices
+from podium.domain.names import AliasName, ModelName
 from podium.domain.rows import TableSlice, check_window
 
 EVIDENTLY_HINT = "pip install 'podium[evidently]'"
@@ -97,9 +98,9 @@ class MonitoringJobSettings(Frozen):
     """
 
     kind: Literal["monitoring"]
-    model_name: str = Field(min_length=1)
+    model_name: ModelName
     model_version: int | None = Field(default=None, ge=1, description="Default: the latest")
-    model_alias: str | None = Field(default=None, min_length=1, description="Or an alias")
+    model_alias: AliasName | None = Field(default=None, description="Or an alias")
     reference: TableSlice = TableSlice()
     current: TableSlice
     time_column: str | None = Field(default=None, description="For time_from and time_to")
@@ -146,9 +147,9 @@ class ExplanationJobSettings(Frozen):
     """
 
     kind: Literal["explanation"]
-    model_name: str = Field(min_length=1)
+    model_name: ModelName
     model_version: int | None = Field(default=None, ge=1, description="Default: the latest")
-    model_alias: str | None = Field(default=None, min_length=1, description="Or an alias")
+    model_alias: AliasName | None = Field(default=None, description="Or an alias")
     rows: TableSlice = TableSlice()
     time_column: str | None = Field(default=None, description="For time_from and time_to")
     target: str | None = Field(default=None, description="Needed by permutation importance")

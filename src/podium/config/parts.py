@@ -37,6 +37,12 @@ class MlflowTrackerSettings(Frozen):
         default=DEFAULT_ARTIFACTS,
         description="Where new experiments keep artifacts: a folder or a URI such as s3://...",
     )
+    timeout_s: float = Field(
+        default=8.0, gt=0, le=600, description="Seconds a tracking server may take per request"
+    )
+    retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of a failed request to a tracking server"
+    )
 
 
 class MemoryTrackerSettings(Frozen):
@@ -54,6 +60,9 @@ class MlflowRegistrySettings(Frozen):
         description="Defaults to the MLflow tracker's tracking URI when the tracker is MLflow",
     )
     registry_uri: str | None = Field(default=None, description="Defaults to the tracking URI")
+    timeout_s: float = Field(
+        default=8.0, gt=0, le=600, description="Seconds a registry server may take to answer"
+    )
 
 
 class MemoryRegistrySettings(Frozen):

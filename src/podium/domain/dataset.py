@@ -104,7 +104,10 @@ def validate_table(table: pd.DataFrame, spec: DatasetSpec, *, source: str) -> li
             " target must be numeric; convert it or set `task: classification`"
         )
     if spec.task is Task.CLASSIFICATION and target.nunique() < 2:
-        raise DataSchemaError(f"{source}: target column {spec.target!r} has fewer than two classes")
+        raise DataSchemaError(
+            f"{source}: target column {spec.target!r} has fewer than two classes (only"
+            f" {target.iloc[0]!r}); a classifier needs rows of at least two"
+        )
     feature_kinds(table, features, source=source)
     return features
 

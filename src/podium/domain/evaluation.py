@@ -2,7 +2,7 @@
 
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from podium.domain.base import Frozen
 from podium.domain.dataset import DatasetSpec
@@ -11,6 +11,7 @@ from podium.domain.gate import GateCheck, GateVerdict, QualityGate
 from podium.domain.metrics import MetricName, check_metrics, default_metrics
 from podium.domain.model import ModelVersion
 from podium.domain.model_ref import ModelRef
+from podium.domain.names import AliasName
 from podium.domain.rows import TableSlice
 
 DIGEST_TAG = "podium.data.digest"
@@ -31,7 +32,7 @@ class EvaluationRequest(Frozen):
     dataset: DatasetSpec
     metrics: tuple[MetricName, ...] = ()
     gate: QualityGate = QualityGate()
-    champion_alias: str | None = Field(default="champion", min_length=1)
+    champion_alias: AliasName | None = "champion"
     allow_training_data: bool = False
     experiment: str = "podium"
     run_name: str | None = None

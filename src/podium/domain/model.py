@@ -40,6 +40,13 @@ class RunStatus(StrEnum):
     RUNNING = "RUNNING"
     FINISHED = "FINISHED"
     FAILED = "FAILED"
+    KILLED = "KILLED"
+    """Stopped from outside: interrupted (Ctrl-C) or terminated."""
+
+
+def ended_status(exc: BaseException) -> RunStatus:
+    """How a run that ends with `exc` ended: KILLED when it was interrupted, else FAILED."""
+    return RunStatus.KILLED if isinstance(exc, KeyboardInterrupt) else RunStatus.FAILED
 
 
 class DatasetLineage(Frozen):

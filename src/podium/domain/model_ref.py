@@ -5,6 +5,7 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from podium.domain.base import Frozen
+from podium.domain.names import AliasName, ModelName
 
 
 class ModelRef(Frozen):
@@ -13,9 +14,9 @@ class ModelRef(Frozen):
     Neither means the latest registered version; both is refused.
     """
 
-    name: str = Field(min_length=1)
+    name: ModelName
     version: int | None = Field(default=None, ge=1)
-    alias: str | None = Field(default=None, min_length=1)
+    alias: AliasName | None = None
 
     @model_validator(mode="after")
     def _version_or_alias(self) -> Self:

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from podium.domain.base import Frozen
 from podium.domain.errors import PromotionError
 from podium.domain.evaluation import EvaluationRequest, EvaluationResult
+from podium.domain.names import ModelName
 
 AliasAction = Literal["promote", "rollback"]
 AliasOutcome = Literal["moved", "refused"]
@@ -59,6 +60,12 @@ class AliasEvent(AliasChange):
     at: datetime
 
 
+def current_version(history: Sequence[AliasEvent]) -> int | None:
+    """The version the alias points at by its `history`; None when unset."""
+    stack = _stack(history)
+    return stack[-1] if stack else None
+
+
 def rollback_target(history: Sequence[AliasEvent], subject: str) -> tuple[int, int | None]:
     """The version the alias points at by its `history`, and the one a rollback returns it to.
 
@@ -66,6 +73,17 @@ def rollback_target(history: Sequence[AliasEvent], subject: str) -> tuple[int, i
     change nothing. Rolling back the first promotion removes the alias (None). Raises
     `PromotionError` naming `subject` (`name@alias`) when no recorded move is left to undo.
     """
+    stack = _stack(history)
+    current = stack[-1] if stack else None
+    if current is None:
+        raise PromotionError(
+            f"{subject} has no recorded promotion to roll back; see its history, or promote the"
+            " version you want"
+        )
+    return current, stack[-2] if len(stack) > 1 else None
+
+
+def _stack(history: Sequence[AliasEvent]) -> list[int | None]:
     stack: list[int | None] = []
     for event in history:
         if event.outcome != "moved":
@@ -75,13 +93,7 @@ def rollback_target(history: Sequence[AliasEvent], subject: str) -> tuple[int, i
                 stack.pop()
         else:
             stack.append(event.to_version)
-    current = stack[-1] if stack else None
-    if current is None:
-        raise PromotionError(
-            f"{subject} has no recorded promotion to roll back; see its history, or promote the"
-            " version you want"
-        )
-    return current, stack[-2] if len(stack) > 1 else None
+    return stack
 
 
 class PromotionRequest(Frozen):
@@ -92,7 +104,7 @@ class PromotionRequest(Frozen):
     result says what would happen. `actor` is who asks, as the caller knows it.
     """
 
-    model_name: str = Field(min_length=1)
+    model_name: ModelName
     version: int = Field(ge=1)
     alias: str = "champion"
     actor: str = Field(min_length=1, max_length=ACTOR_CHARS)
@@ -124,7 +136,7 @@ class PromotionRequest(Frozen):
 class RollbackRequest(Frozen):
     """Return `alias` of `model_name` to the version it pointed at before its last promotion."""
 
-    model_name: str = Field(min_length=1)
+    model_name: ModelName
     alias: str = "champion"
     actor: str = Field(min_length=1, max_length=ACTOR_CHARS)
     reason: str = Field(default="", max_length=REASON_CHARS)

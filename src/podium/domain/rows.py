@@ -71,10 +71,22 @@ def select_rows(
         selected = selected.iloc[np.sort(part)]
     if selected.empty:
         raise DataSchemaError(
-            f"{source}: no row is left after the time window and half asked for"
-            f" ({len(table)} rows before); widen the window or check the time column"
+            f"{source}: no row is left of {len(table)} after {describe_slice(rows, time_column)};"
+            " widen the window or check the time column"
         )
     return selected
+
+
+def describe_slice(rows: TableSlice, time_column: str | None) -> str:
+    """The rows a slice asks for, in words: `dteday in [2012-01-01, 2013-01-01), half first`."""
+    parts = []
+    if rows.has_window:
+        start = rows.time_from.isoformat(sep=" ") if rows.time_from else "the start"
+        end = rows.time_to.isoformat(sep=" ") if rows.time_to else "the end"
+        parts.append(f"{time_column} in [{start}, {end})")
+    if rows.half is not None:
+        parts.append(f"half {rows.half} (seed {rows.seed})")
+    return ", ".join(parts) or "no filter"
 
 
 def cap_rows(table: pd.DataFrame, max_rows: int | None, seed: int) -> pd.DataFrame:

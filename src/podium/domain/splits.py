@@ -10,6 +10,9 @@ from podium.domain.base import Frozen
 from podium.domain.dataset import DatasetSpec
 from podium.domain.errors import DataSchemaError
 
+MIN_SPLIT_ROWS = 2
+"""The fewest rows a scored train or holdout part may have."""
+
 
 class TimeHoldout(Frozen):
     """Hold out the most recent `test_size` share of time, ordered by the spec's time column.
@@ -49,22 +52,27 @@ class Split(Frozen):
 
 
 def split_table(
-    table: pd.DataFrame, policy: TimeHoldout | RandomHoldout, spec: DatasetSpec
+    table: pd.DataFrame,
+    policy: TimeHoldout | RandomHoldout,
+    spec: DatasetSpec,
+    *,
+    min_rows: int = 1,
 ) -> Split:
     """Split `table` into train and test row positions under `policy`.
 
     Raises `DataSchemaError` when the policy needs a time column the spec lacks, or when either
-    part would be empty.
+    part would have fewer than `min_rows` rows (`MIN_SPLIT_ROWS` where the holdout is scored).
     """
     if isinstance(policy, TimeHoldout):
         positions = _time_holdout(table, policy, spec)
     else:
         positions = _random_holdout(table, policy)
     train, test = positions
-    if len(train) == 0 or len(test) == 0:
+    if len(train) < min_rows or len(test) < min_rows:
+        why = " (metrics such as r2 are undefined on fewer)" if min_rows > 1 else ""
         raise DataSchemaError(
-            f"split: {len(train)} train and {len(test)} test rows out of {len(table)};"
-            " use more data or another `test_size`"
+            f"split: {len(train)} train and {len(test)} holdout rows out of {len(table)}; each"
+            f" part needs at least {min_rows} row(s){why}: use more data or another `test_size`"
         )
     return Split(train=tuple(int(i) for i in train), test=tuple(int(i) for i in test))
 

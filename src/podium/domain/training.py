@@ -10,6 +10,7 @@ from podium.domain.dataset import DatasetSpec
 from podium.domain.gate import GateVerdict, QualityGate, check_absolute
 from podium.domain.metrics import MetricName, check_metrics, default_metrics
 from podium.domain.model import FittedModel
+from podium.domain.names import ModelName
 from podium.domain.splits import SplitPolicy, TimeHoldout, check_split
 
 
@@ -27,7 +28,7 @@ class TrainingSpec(Frozen):
     gate: QualityGate = QualityGate()
     experiment: str = "podium"
     run_name: str | None = None
-    model_name: str = Field(default="model", min_length=1)
+    model_name: ModelName = "model"
     register_model: bool = True
     refit_full: bool = False
 

@@ -72,6 +72,19 @@ class FrameTables(TableStore):
         return uri in self._frames if uri.startswith(PREFIX) else self._base.exists(uri)
 
     @override
+    def remove(self, uri: str) -> None:
+        if uri.startswith(PREFIX):
+            self._frames.pop(uri, None)
+        else:
+            self._base.remove(uri)
+
+    @override
+    def same_table(self, first: str, second: str) -> bool:
+        if first.startswith(PREFIX) or second.startswith(PREFIX):
+            return first == second
+        return self._base.same_table(first, second)
+
+    @override
     def read_batches(
         self, uri: str, batch_rows: int, columns: Sequence[str] | None = None
     ) -> Iterator[pd.DataFrame]:

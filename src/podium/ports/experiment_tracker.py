@@ -15,7 +15,9 @@ class ExperimentTracker(Protocol):
     """Records what a job did, one run per job, addressed by explicit run ids.
 
     Every method raises `TrackingError` when the backend refuses or fails the call; an unknown
-    run id (as `run_id` or as `parent_run_id`) is such a failure.
+    run id (as `run_id` or as `parent_run_id`) is such a failure. No param, tag or dataset URI is
+    stored with a URI's userinfo or a secret query value: they are replaced by `***`
+    (`podium.domain.redaction.redact`).
 
     `podium.testing.ExperimentTrackerContract` checks these rules on any implementation.
     """

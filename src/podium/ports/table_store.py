@@ -66,6 +66,16 @@ class TableStore(Protocol):
         """Whether a table is stored at `uri`: false until a write to it has succeeded."""
 
     @abstractmethod
+    def remove(self, uri: str) -> None:
+        """Remove the table at `uri`; nothing there is no error. Afterwards `exists(uri)` is
+        false. Raises `StorageError` naming `uri` when the store refuses."""
+
+    def same_table(self, first: str, second: str) -> bool:
+        """Whether `first` and `second` name one table, as the store resolves names (a store of
+        files follows symbolic links and relative paths); equal names always do."""
+        return first == second
+
+    @abstractmethod
     def read_batches(
         self, uri: str, batch_rows: int, columns: Sequence[str] | None = None
     ) -> Iterator[pd.DataFrame]:

@@ -210,6 +210,25 @@ class ExperimentTrackerContract:
         # then
         assert set(tracker.get_run(run_id).datasets) == {TRAINING, HOLDOUT}
 
+    def test_no_param_tag_or_dataset_keeps_a_password_or_secret_query_value(
+        self, experiment_tracker: ExperimentTracker
+    ) -> None:
+        # given
+        tracker = experiment_tracker
+        run_id = tracker.start_run("bikes")
+        secret_uri = "s3://bucket/rides.parquet?X-Amz-Signature=hunter2"
+
+        # when
+        tracker.log_params(run_id, {"podium.input": "http://ana:hunter2@data.internal/rides"})
+        tracker.set_tags(run_id, {"podium.output": secret_uri})
+        tracker.log_dataset(run_id, TRAINING.model_copy(update={"uri": secret_uri}))
+
+        # then
+        run = tracker.get_run(run_id)
+        assert run.params["podium.input"] == "http://***@data.internal/rides"
+        assert run.tags["podium.output"] == "s3://bucket/rides.parquet?X-Amz-Signature=***"
+        assert [d.uri for d in run.datasets] == [run.tags["podium.output"]]
+
     def test_a_nested_run_reports_its_parent(self, experiment_tracker: ExperimentTracker) -> None:
         # given
         tracker = experiment_tracker

@@ -137,6 +137,20 @@ class TableStoreContract:
         # then
         assert table_store.exists(uri)
 
+    def test_a_removed_table_exists_no_more_and_removing_nothing_is_no_error(
+        self, table_store: TableStore, table_uri: TableUri
+    ) -> None:
+        # given
+        uri = table_uri("sales.parquet")
+        table_store.write(sales(), uri)
+
+        # when
+        table_store.remove(uri)
+        table_store.remove(uri)
+
+        # then
+        assert not table_store.exists(uri)
+
     def test_parquet_round_trips_values_column_order_and_every_dtype(
         self, table_store: TableStore, table_uri: TableUri
     ) -> None:

@@ -19,7 +19,7 @@ from podium.adapters.memory import (
 from podium.adapters.permutation_explainer import PermutationExplainer
 from podium.application.explanation import ExplanationService
 from podium.domain.dataset import FeatureKind, Task
-from podium.domain.errors import DataSchemaError, ModelError
+from podium.domain.errors import DataSchemaError, ModelError, StorageError
 from podium.domain.explanation import BIAS, ExplanationRequest
 from podium.domain.model import RunStatus
 from podium.ports import Explainer, ModelFramework
@@ -187,3 +187,37 @@ def test_a_model_the_explainer_cannot_explain_fails_the_run_and_writes_nothing()
     [run] = world.tracker.runs.values()
     assert run.status is RunStatus.FAILED
     assert world.storage.tables.keys() == {URI}
+
+
+class RefusingStore(InMemoryTableStore):
+    """The in-memory store, refusing writes to one URI as a full disk would."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__()
+        self.refused = refused
+
+    def write(self, table: pd.DataFrame, uri: str) -> None:
+        if uri == self.refused:
+            raise StorageError(f"{uri}: cannot be written: no space left")
+        super().write(table, uri)
+
+
+@pytest.mark.parametrize("earlier", [None, pd.DataFrame({"feature": ["old"], "importance": [1.0]})])
+def test_the_tables_are_written_both_or_neither(earlier: pd.DataFrame | None) -> None:
+    # given
+    world = World(InMemoryModelFramework(), storage=RefusingStore("memory://out/contributions.csv"))
+    if earlier is not None:
+        world.storage.write(earlier, "memory://out/importance.parquet")
+
+    # when
+    with pytest.raises(StorageError, match="no space left"):
+        world.service(InMemoryExplainer()).explain(request())
+
+    # then
+    if earlier is None:
+        assert not world.storage.exists("memory://out/importance.parquet")
+    else:
+        pd.testing.assert_frame_equal(
+            world.storage.read("memory://out/importance.parquet"), earlier
+        )
+    assert not world.storage.exists("memory://out/contributions.csv")

@@ -2,6 +2,7 @@
 
 import itertools
 import threading
+from collections.abc import Callable
 
 import pytest
 from lifecycle_world import NAME, World, promotion_request
@@ -246,3 +247,71 @@ def test_an_alias_that_keeps_moving_ends_in_a_promotion_error_after_a_few_attemp
     with pytest.raises(PromotionError, match="moved 3 times"):
         world.promotion().promote(promotion_request(version))
     assert len(world.tracker.runs) == 3
+
+
+class Overtaken(InMemoryModelRegistry):
+    """A registry where another change lands just before the first rollback is recorded: the
+    change `first` makes of that rollback."""
+
+    def __init__(self, first: Callable[[AliasChange], AliasChange]) -> None:
+        super().__init__()
+        self._first: Callable[[AliasChange], AliasChange] | None = first
+
+    @override
+    def record_alias_change(self, name: str, change: AliasChange) -> AliasEvent:
+        if change.action == "rollback" and self._first is not None:
+            first, self._first = self._first(change), None
+            super().record_alias_change(name, first)
+        return super().record_alias_change(name, change)
+
+
+def promoted_twice(registry: InMemoryModelRegistry) -> World:
+    world = World(registry=registry)
+    world.promotion().promote(promotion_request(world.register(shift=20)))
+    world.promotion().promote(promotion_request(world.register()))
+    return world
+
+
+def test_a_rollback_that_loses_the_race_to_the_same_rollback_changes_and_records_nothing() -> None:
+    # given: version 2 is rolled back by cy just before bo's rollback of it is recorded
+    world = promoted_twice(Overtaken(lambda change: change.model_copy(update={"actor": "cy"})))
+
+    # when
+    result = rollback(world)
+
+    # then
+    assert (result.outcome, result.from_version, result.to_version) == ("unchanged", 2, 1)
+    assert result.event is None
+    assert result.reasons == ("already rolled back (rollback by cy)",)
+    assert champion(world) == 1
+    history = world.promotion().history(NAME, "champion")
+    assert [(e.action, e.actor) for e in history[2:]] == [("rollback", "cy")]
+
+
+def test_a_rollback_that_loses_the_race_to_a_promotion_refuses_and_records_nothing() -> None:
+    # given: version 3 is promoted by cy just before bo's rollback of version 2 is recorded
+    def promotion(change: AliasChange) -> AliasChange:
+        return AliasChange(
+            alias="champion",
+            action="promote",
+            outcome="moved",
+            from_version=change.from_version,
+            to_version=3,
+            actor="cy",
+            reason="hotfix",
+            forced=True,
+        )
+
+    world = promoted_twice(Overtaken(promotion))
+    world.register()
+
+    # when / then: rolling back again would undo cy's promotion, not version 2
+    with pytest.raises(
+        PromotionError,
+        match=r"rides@champion moved from version 2 to 3 \(promote by cy\) while it was being"
+        r" rolled back; nothing was recorded",
+    ):
+        rollback(world)
+    assert champion(world) == 3
+    history = world.promotion().history(NAME, "champion")
+    assert [(e.action, e.actor) for e in history[2:]] == [("promote", "cy")]

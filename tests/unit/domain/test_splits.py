@@ -103,7 +103,7 @@ def test_time_holdout_of_a_single_timestamp_refuses_the_empty_train_part() -> No
     table = _daily(1, 10, seed=7)
 
     # when / then
-    with pytest.raises(DataSchemaError, match="0 train and 10 test rows"):
+    with pytest.raises(DataSchemaError, match="0 train and 10 holdout rows"):
         split_table(table, TimeHoldout(), TIMED)
 
 
@@ -150,7 +150,7 @@ def test_random_holdout_of_one_row_refuses_the_empty_train_part() -> None:
     table = _daily(1, 1, seed=10)
 
     # when / then
-    with pytest.raises(DataSchemaError, match="0 train and 1 test rows"):
+    with pytest.raises(DataSchemaError, match="0 train and 1 holdout rows"):
         split_table(table, RandomHoldout(), UNTIMED)
 
 

@@ -7,7 +7,6 @@ new one, never a part.
 
 import json
 import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from cloudpathlib.exceptions import CloudPathException
 from pydantic import JsonValue
 from typing_extensions import override
 
+from podium.adapters.cloudpath.local import partial_path, remove_partial
 from podium.domain.errors import StorageError
 from podium.ports import DocumentStore
 from podium.ports.document_store import DOCUMENT_SUFFIXES
@@ -56,7 +56,7 @@ class CloudPathDocumentStore(DocumentStore):
             if isinstance(path, CloudPath):
                 path.write_text(text)
             else:
-                _replace(path, text)
+                _replace(path, text, uri)
         except _ACCESS_ERRORS as exc:
             raise StorageError(
                 f"{uri}: could not write ({_one_line(exc)}); check the path, permissions and "
@@ -117,14 +117,13 @@ def _suffix(path: CloudPath | Path, uri: str) -> str:
     return suffix
 
 
-def _replace(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+def _replace(path: Path, text: str, uri: str) -> None:
+    partial = partial_path(path, uri)
     try:
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, path)
     finally:
-        partial.unlink(missing_ok=True)
+        remove_partial(partial)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -9,10 +9,10 @@ one upload (cloud) when the block ends without error.
 
 import os
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -21,10 +21,12 @@ import pyarrow.parquet as pq
 from cloudpathlib import CloudPath
 from typing_extensions import override
 
+from podium.adapters.cloudpath.local import partial_path, remove_partial
 from podium.domain.errors import DataSchemaError, StorageError
 from podium.ports import TableWriter
 
 FORMAT_ERRORS = (ValueError, pa.ArrowException)
+_T = TypeVar("_T")
 _READ_BUFFER = 1 << 20
 
 
@@ -133,15 +135,13 @@ def parquet_writer(
                 lambda: path.upload_from(local, force_overwrite_to_cloud=True), uri, access_errors
             )
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The same folder keeps os.replace a rename on one file system, hence atomic.
-    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+    partial = _published(lambda: partial_path(path, uri), uri, access_errors)
     try:
         with _writing(partial, uri, access_errors) as writer:
             yield writer
         _published(lambda: os.replace(partial, path), uri, access_errors)
     finally:
-        partial.unlink(missing_ok=True)
+        _published(lambda: remove_partial(partial), uri, access_errors)
 
 
 @contextmanager
@@ -156,11 +156,9 @@ def _writing(
         writer.abort()
 
 
-def _published(
-    publish: Callable[[], object], uri: str, errors: tuple[type[Exception], ...]
-) -> None:
+def _published(publish: Callable[[], _T], uri: str, errors: tuple[type[Exception], ...]) -> _T:
     try:
-        publish()
+        return publish()
     except errors as exc:
         raise StorageError(
             f"{uri}: could not write ({_one_line(exc)}); check the path, permissions and"

@@ -11,7 +11,6 @@ import functools
 import importlib
 import os
 import tempfile
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from cloudpathlib import AnyPath, CloudPath, S3Client, S3Path
 from cloudpathlib.exceptions import CloudPathException
 from typing_extensions import override
 
+from podium.adapters.cloudpath.local import partial_path, remove_partial
 from podium.adapters.cloudpath.streaming import parquet_writer, stream
 from podium.domain.errors import StorageError
 from podium.ports import TableStore, TableWriter
@@ -90,7 +90,7 @@ class CloudPathTableStore(TableStore):
             if isinstance(path, CloudPath):
                 _upload(table, path, suffix, uri)
             else:
-                _replace(table, path, suffix)
+                _replace(table, path, suffix, uri)
         except _FORMAT_ERRORS as exc:
             raise StorageError(
                 f"{uri}: the table cannot be written as {suffix[1:]} ({_one_line(exc)}); convert "
@@ -126,6 +126,26 @@ class CloudPathTableStore(TableStore):
             raise StorageError(f"{uri}: a streamed table is written as parquet; use .parquet")
         with parquet_writer(path, uri, _access_errors()) as writer:
             yield writer
+
+    @override
+    def remove(self, uri: str) -> None:
+        path = self._locate(uri)
+        try:
+            if path.is_file():
+                path.unlink()
+        except _access_errors() as exc:
+            raise StorageError(
+                f"{uri}: could not remove the table ({_one_line(exc)}); check permissions"
+            ) from exc
+
+    @override
+    def same_table(self, first: str, second: str) -> bool:
+        if first == second:
+            return True
+        one, other = self._locate(first), self._locate(second)
+        if isinstance(one, Path) and isinstance(other, Path):
+            return one.resolve() == other.resolve()  # symbolic links and `..` followed
+        return str(one) == str(other)
 
     def _locate(self, uri: str) -> CloudPath | Path:
         try:
@@ -181,16 +201,13 @@ def _serialize(table: pd.DataFrame, local: Path, suffix: str) -> None:
         table.to_csv(local, index=False)
 
 
-def _replace(table: pd.DataFrame, path: Path, suffix: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The same folder keeps os.replace a rename on one file system, hence atomic; a fresh name
-    # rather than mkstemp keeps the default file permissions.
-    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+def _replace(table: pd.DataFrame, path: Path, suffix: str, uri: str) -> None:
+    partial = partial_path(path, uri)
     try:
         _serialize(table, partial, suffix)
         os.replace(partial, path)
     finally:
-        partial.unlink(missing_ok=True)
+        remove_partial(partial)
 
 
 def _upload(table: pd.DataFrame, path: CloudPath, suffix: str, uri: str) -> None:

@@ -11,6 +11,7 @@ from typing_extensions import override
 from podium.domain.errors import AliasConflictError, RegistryError
 from podium.domain.model import FittedModel, ModelVersion
 from podium.domain.promotion import AliasChange, AliasEvent
+from podium.domain.redaction import redact
 from podium.ports import ModelRegistry
 
 
@@ -48,7 +49,7 @@ class InMemoryModelRegistry(ModelRegistry):
                 version=len(versions) + 1,
                 run_id=run_id,
                 source=f"memory://{name}/{len(versions) + 1}",
-                tags=dict(tags or {}),
+                tags={key: redact(value) for key, value in (tags or {}).items()},
             )
             versions.append((entry, copy.deepcopy(model)))
         return entry

@@ -44,6 +44,10 @@ class InMemoryTableStore(TableStore):
         return uri in self.tables
 
     @override
+    def remove(self, uri: str) -> None:
+        self.tables.pop(uri, None)
+
+    @override
     def read_batches(
         self, uri: str, batch_rows: int, columns: Sequence[str] | None = None
     ) -> Iterator[pd.DataFrame]:

@@ -9,6 +9,7 @@ from typing_extensions import override
 
 from podium.domain.errors import TrackingError
 from podium.domain.model import DatasetLineage, RunRecord, RunStatus
+from podium.domain.redaction import redact
 from podium.ports import ExperimentTracker
 from podium.ports.experiment_tracker import TABLE_SUFFIXES
 
@@ -49,7 +50,7 @@ class InMemoryExperimentTracker(ExperimentTracker):
     @override
     def log_params(self, run_id: str, params: Mapping[str, object]) -> None:
         run = self._run(run_id)
-        new = {k: str(v) for k, v in params.items()}
+        new = {k: redact(str(v)) for k, v in params.items()}
         changed = sorted(k for k, v in new.items() if run.params.get(k, v) != v)
         if changed:
             raise TrackingError(
@@ -66,7 +67,7 @@ class InMemoryExperimentTracker(ExperimentTracker):
     @override
     def set_tags(self, run_id: str, tags: Mapping[str, str]) -> None:
         run = self._run(run_id)
-        self._update(run, tags={**run.tags, **tags})
+        self._update(run, tags={**run.tags, **{k: redact(v) for k, v in tags.items()}})
 
     @override
     def log_table(self, run_id: str, table: pd.DataFrame, name: str) -> None:
@@ -91,6 +92,7 @@ class InMemoryExperimentTracker(ExperimentTracker):
     @override
     def log_dataset(self, run_id: str, lineage: DatasetLineage) -> None:
         run = self._run(run_id)
+        lineage = lineage.model_copy(update={"uri": redact(lineage.uri)})
         kept = tuple(d for d in run.datasets if d.context != lineage.context)
         self._update(run, datasets=(*kept, lineage))
 

@@ -1,11 +1,8 @@
 """A registered model's files: saved with `mlflow.sklearn` (skops), loaded back with podium's
 metadata (framework, task, features and input schema) from the MLmodel file."""
 
-import os
 import tempfile
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -17,7 +14,7 @@ import skops.io
 from mlflow.models import Model, infer_signature
 from pydantic import ValidationError
 
-from podium.adapters.mlflow.common import reason
+from podium.adapters.mlflow.common import reason, switched
 from podium.domain.dataset import Task
 from podium.domain.errors import RegistryError
 from podium.domain.model import FittedModel
@@ -75,7 +72,7 @@ def load(uri: str, *, tracking_uri: str, name: str, version: int) -> FittedModel
     and OS errors pass through for the caller to translate.
     """
     with tempfile.TemporaryDirectory() as folder:
-        with _no_progress_bar():
+        with switched(_PROGRESS_BAR, "false"):
             local = mlflow.artifacts.download_artifacts(
                 artifact_uri=uri, dst_path=folder, tracking_uri=tracking_uri
             )
@@ -106,21 +103,6 @@ def load(uri: str, *, tracking_uri: str, name: str, version: int) -> FittedModel
         task=Task(about["task"]),
         schema=schema,
     )
-
-
-@contextmanager
-def _no_progress_bar() -> Iterator[None]:
-    """Hide MLflow's download progress bar for the block, then restore the variable as it was."""
-    # MLflow reads this switch only from the environment; it is restored before the call returns.
-    previous = os.environ.get(_PROGRESS_BAR)
-    os.environ[_PROGRESS_BAR] = "false"
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ[_PROGRESS_BAR]
-        else:
-            os.environ[_PROGRESS_BAR] = previous
 
 
 def _requirements(trusted_types: list[str]) -> list[str]:

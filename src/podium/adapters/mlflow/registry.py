@@ -1,7 +1,7 @@
 """The ModelRegistry port on the MLflow model registry, models stored in the skops format.
 
 Model files are saved and loaded by `mlflow_model_files`; aliases and their history are kept by
-`mlflow_aliases`.
+`mlflow_aliases`; what failed registrations leave behind is removed by `mlflow_leftovers`.
 """
 
 import json
@@ -20,15 +20,25 @@ from typing_extensions import override
 from podium.adapters.mlflow import model_files as mlflow_model_files
 from podium.adapters.mlflow.aliases import MlflowAliasBook
 from podium.adapters.mlflow.common import (
+    DEFAULT_TIMEOUT_S,
+    Reachable,
+    absolute_sqlite,
     already_exists,
     is_missing,
     make_client,
     reason,
     translated,
 )
+from podium.adapters.mlflow.leftovers import (
+    PENDING_STALE_AFTER,
+    REGISTRAR_TAG,
+    Leftovers,
+    registrar,
+)
 from podium.domain.errors import RegistryError
 from podium.domain.model import FittedModel, ModelVersion
 from podium.domain.promotion import AliasChange, AliasEvent
+from podium.domain.redaction import redact
 from podium.ports import ModelRegistry
 
 
@@ -41,7 +51,10 @@ class MlflowModelRegistry(ModelRegistry):
     metadata under `podium`, so version tags are exactly the caller's. An alias's history is
     kept in tags of the registered model, one per change, and changes of one alias wait up to
     `alias_lock_wait` seconds for each other; a lock older than `alias_lock_stale_after` seconds
-    is taken over (see `mlflow_aliases`).
+    is taken over (see `mlflow_aliases`). A registration that fails part-way deletes its logged
+    model and files; one whose clean-up failed too is removed by a later registration of the
+    name, once the registration is over for sure or after `pending_stale_after` seconds (see
+    `mlflow_leftovers`).
     """
 
     def __init__(
@@ -51,12 +64,20 @@ class MlflowModelRegistry(ModelRegistry):
         *,
         alias_lock_wait: float = 60.0,
         alias_lock_stale_after: float = 300.0,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        pending_stale_after: float = PENDING_STALE_AFTER,
     ) -> None:
-        self._where = registry_uri or tracking_uri
-        self._tracking_uri = tracking_uri
+        self._where = redact(registry_uri or tracking_uri)
+        self._tracking_uri = absolute_sqlite(tracking_uri)
         self._client = make_client(tracking_uri, registry_uri, error=RegistryError)
+        self._reachable = Reachable(
+            {tracking_uri, registry_uri or tracking_uri}, timeout_s, RegistryError
+        )
         self._aliases = MlflowAliasBook(
             self._client, wait=alias_lock_wait, stale_after=alias_lock_stale_after
+        )
+        self._leftovers = Leftovers(
+            self._client, self._tracking_uri, self._where, stale_after=pending_stale_after
         )
 
     @override
@@ -69,6 +90,7 @@ class MlflowModelRegistry(ModelRegistry):
         input_example: pd.DataFrame,
         tags: Mapping[str, str] | None = None,
     ) -> ModelVersion:
+        self._reachable()
         missing = [f for f in model.features if f not in input_example.columns]
         if missing:
             raise RegistryError(
@@ -77,16 +99,20 @@ class MlflowModelRegistry(ModelRegistry):
         example = input_example.loc[:, list(model.features)]
         with translated(RegistryError, f"storing model {name!r} of run {run_id!r}", self._where):
             experiment_id = self._client.get_run(run_id).info.experiment_id
+            self._leftovers.sweep(experiment_id, name)
             logged = self._log_model(model, example, experiment_id, name=name, run_id=run_id)
-        return self._register_version(logged, name=name, run_id=run_id, tags=dict(tags or {}))
+        clean = {key: redact(value) for key, value in (tags or {}).items()}
+        return self._register_version(logged, name=name, run_id=run_id, tags=clean)
 
     @override
     def get_version(self, name: str, version: int) -> ModelVersion:
+        self._reachable()
         with _reading(name, version, self._where):
             return _version(self._client.get_model_version(name, str(version)))
 
     @override
     def list_versions(self, name: str) -> list[ModelVersion]:
+        self._reachable()
         found: list[MlflowModelVersion] = []
         token: str | None = None
         with translated(RegistryError, f"listing the versions of {name!r}", self._where):
@@ -102,6 +128,7 @@ class MlflowModelRegistry(ModelRegistry):
     def load(
         self, name: str, version: int | None = None, *, alias: str | None = None
     ) -> FittedModel:
+        self._reachable()
         number = self._aliased(name, alias).version if alias is not None else version
         if number is None or (alias is not None and version is not None):
             raise ValueError("load: give exactly one of `version` and `alias`")
@@ -113,18 +140,21 @@ class MlflowModelRegistry(ModelRegistry):
 
     @override
     def get_alias(self, name: str, alias: str) -> ModelVersion | None:
+        self._reachable()
         with translated(RegistryError, f"reading alias {alias!r} of {name!r}", self._where):
             version = self._aliases.current(name, alias)
         return None if version is None else self.get_version(name, version)
 
     @override
     def record_alias_change(self, name: str, change: AliasChange) -> AliasEvent:
+        self._reachable()
         action = f"recording a change of alias {change.alias!r} of {name!r}"
         with translated(RegistryError, action, self._where):
             return self._aliases.record(name, change)
 
     @override
     def alias_history(self, name: str, alias: str) -> list[AliasEvent]:
+        self._reachable()
         with translated(RegistryError, f"reading the history of {name}@{alias}", self._where):
             return self._aliases.history(name, alias)
 
@@ -143,9 +173,14 @@ class MlflowModelRegistry(ModelRegistry):
         name: str,
         run_id: str,
     ) -> LoggedModel:
-        """Save `model` as an MLflow logged model of the run; none is left when this raises."""
+        """Save `model` as an MLflow logged model of the run; none is left when this raises,
+        or the error says what is (see `mlflow_leftovers`)."""
         logged = self._client.create_logged_model(
-            experiment_id, name=name, source_run_id=run_id, model_type=model.framework
+            experiment_id,
+            name=name,
+            source_run_id=run_id,
+            model_type=model.framework,
+            tags={REGISTRAR_TAG: registrar()},
         )
         try:
             with tempfile.TemporaryDirectory(prefix="podium-model-") as folder:
@@ -153,8 +188,8 @@ class MlflowModelRegistry(ModelRegistry):
                 mlflow_model_files.save(model, example, local, name=name, model_id=logged.model_id)
                 self._client.log_model_artifacts(logged.model_id, str(local))
             return self._client.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)
-        except (MlflowException, OSError, RegistryError):
-            self._client.delete_logged_model(logged.model_id)
+        except (MlflowException, OSError, RegistryError) as exc:
+            self._leftovers.discard(logged, exc, action=f"storing model {name!r} of run {run_id!r}")
             raise
 
     def _register_version(
@@ -204,8 +239,8 @@ class MlflowModelRegistry(ModelRegistry):
             # Checked, not assumed: another process may have registered a version meanwhile.
             if made_name and not self._client.search_model_versions(_name_filter(name)):
                 self._client.delete_registered_model(name)
-            self._client.delete_logged_model(logged.model_id)
-        except MlflowException as exc:
+            self._leftovers.remove(logged)
+        except (MlflowException, OSError) as exc:
             left = f"version {created.version} of " if created is not None else ""
             raise RegistryError(
                 f"registering {name!r} failed, and so did undoing it ({reason(exc)});"

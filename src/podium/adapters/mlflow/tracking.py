@@ -13,9 +13,18 @@ from mlflow.exceptions import MlflowException
 from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT, MLFLOW_PARENT_RUN_ID
 from typing_extensions import override
 
-from podium.adapters.mlflow.common import absolute_uri, already_exists, make_client, translated
+from podium.adapters.mlflow.common import (
+    DEFAULT_TIMEOUT_S,
+    Reachable,
+    absolute_uri,
+    already_exists,
+    make_client,
+    switched,
+    translated,
+)
 from podium.domain.errors import TrackingError
 from podium.domain.model import DatasetLineage, RunRecord, RunStatus
+from podium.domain.redaction import redact
 from podium.ports import ExperimentTracker
 
 _MAX_PARAM_LENGTH = 6000  # MLflow refuses longer parameter values
@@ -27,7 +36,7 @@ _STATUS = {
     "SCHEDULED": RunStatus.RUNNING,
     "FINISHED": RunStatus.FINISHED,
     "FAILED": RunStatus.FAILED,
-    "KILLED": RunStatus.FAILED,
+    "KILLED": RunStatus.KILLED,
 }
 _WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
     # The column/data layout of `MlflowClient.log_table`, so the MLflow UI can show the table.
@@ -50,9 +59,16 @@ class MlflowExperimentTracker(ExperimentTracker):
     podium's own bookkeeping tags.
     """
 
-    def __init__(self, tracking_uri: str, artifact_location: str | None = None) -> None:
-        self._where = tracking_uri
+    def __init__(
+        self,
+        tracking_uri: str,
+        artifact_location: str | None = None,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        self._where = redact(tracking_uri)
         self._client = make_client(tracking_uri, None, error=TrackingError)
+        self._reachable = Reachable({tracking_uri}, timeout_s, TrackingError)
         self._artifact_location = (
             None if artifact_location is None else absolute_uri(artifact_location)
         )
@@ -68,6 +84,7 @@ class MlflowExperimentTracker(ExperimentTracker):
         tags: Mapping[str, str] | None = None,
         parent_run_id: str | None = None,
     ) -> str:
+        self._reachable()
         run_tags = dict(tags or {})
         with translated(TrackingError, f"starting a run in experiment {experiment!r}", self._where):
             if parent_run_id is not None:
@@ -79,7 +96,7 @@ class MlflowExperimentTracker(ExperimentTracker):
 
     @override
     def log_params(self, run_id: str, params: Mapping[str, object]) -> None:
-        entries = [Param(key, _param_value(value)) for key, value in params.items()]
+        entries = [Param(key, redact(_param_value(value))) for key, value in params.items()]
         self._log_batch(run_id, "logging params", params=entries)
 
     @override
@@ -90,7 +107,8 @@ class MlflowExperimentTracker(ExperimentTracker):
 
     @override
     def set_tags(self, run_id: str, tags: Mapping[str, str]) -> None:
-        self._log_batch(run_id, "setting tags", tags=[RunTag(k, v) for k, v in tags.items()])
+        entries = [RunTag(key, redact(value)) for key, value in tags.items()]
+        self._log_batch(run_id, "setting tags", tags=entries)
 
     @override
     def log_table(self, run_id: str, table: pd.DataFrame, name: str) -> None:
@@ -132,6 +150,7 @@ class MlflowExperimentTracker(ExperimentTracker):
 
     @override
     def log_dataset(self, run_id: str, lineage: DatasetLineage) -> None:
+        lineage = lineage.model_copy(update={"uri": redact(lineage.uri)})
         dataset = Dataset(
             name=PurePosixPath(urlparse(lineage.uri).path).name or lineage.uri,
             digest=lineage.digest,
@@ -151,7 +170,12 @@ class MlflowExperimentTracker(ExperimentTracker):
 
     @override
     def end_run(self, run_id: str, status: RunStatus = RunStatus.FINISHED) -> None:
-        with translated(TrackingError, f"ending run {run_id!r}", self._where):
+        # MLflow prints a "View run" line with the server's URL when a run ends: vendor chatter,
+        # and the URL may hold a password.
+        with (
+            translated(TrackingError, f"ending run {run_id!r}", self._where),
+            switched("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true"),
+        ):
             self._client.set_terminated(run_id, status=status.value)
 
     @override
