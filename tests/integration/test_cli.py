@@ -15,7 +15,6 @@ from podium.adapters.mlflow.tracking import MlflowExperimentTracker
 from podium.cli import main
 from podium.config.training import TrainingJobSettings
 
-INVALID = sorted((ROOT / "tests" / "configs" / "invalid").glob("*.yaml"))
 TRAINING = str(ROOT / "configs" / "training.yaml")
 
 
@@ -42,13 +41,6 @@ class Stack:
 def stack(mlflow_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Stack:
     monkeypatch.chdir(ROOT)  # the configs name the example data by its path in the repository
     return Stack(mlflow_template, tmp_path)
-
-
-def _expectation(path: Path) -> tuple[int, str]:
-    header = path.read_text().splitlines()[0]
-    found = re.fullmatch(r"# expect: (\d) (.+)", header)
-    assert found, f"{path.name} lacks an '# expect: CODE TEXT' first line"
-    return int(found.group(1)), found.group(2)
 
 
 def test_the_example_trains_and_registers_version_one(
@@ -103,27 +95,6 @@ def test_a_refused_model_exits_3_and_registers_nothing(
     runs = MlflowExperimentTracker(stack.uri)
     run_id = re.search(r"training run (\w+)", out).group(1)  # type: ignore[union-attr]
     assert runs.get_run(run_id).tags["podium.gate"] == "refused"
-
-
-@pytest.mark.parametrize("config", INVALID, ids=[p.stem for p in INVALID])
-def test_an_invalid_config_exits_with_one_line_naming_the_problem(
-    config: Path, stack: Stack, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # given
-    expected_code, expected_text = _expectation(config)
-
-    # when
-    code = main(["run", str(config), *stack.overrides[:4]])
-
-    # then
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert code == expected_code
-    assert len(lines) == 1, captured.err
-    assert expected_text in lines[0]
-    assert "Traceback" not in captured.err
-    assert captured.out == ""
-    assert stack.versions("model") == []
 
 
 def test_validate_accepts_the_example_and_rejects_an_invalid_config(

@@ -3,19 +3,20 @@
 names the key, path or column, no traceback, and nothing left behind (no output, no partial
 file, no registered version).
 
-One case per line of `CASES`; `tests/configs/invalid/` holds the config files that must fail
-validation (checked in `tests/integration/test_cli.py`), and `test_storage_faults.py` and
-`test_secrets.py` the storage faults and the secrets.
+One case per line of `CASES`, which also runs every config file of `tests/configs/invalid/`
+(each names its exit code and text on its first line); `test_storage_faults.py` holds the
+storage faults and `test_secrets.py` the secrets.
 """
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +39,7 @@ class Case:
     code: int
     text: str
     prepare: Callable[[Path], None] = lambda _work: None
+    environment: dict[str, str] = field(default_factory=dict)
 
 
 def _deep(work: Path) -> None:
@@ -89,8 +91,26 @@ CASES = [
     Case("a target of one class", ("run", "one_class.yaml", *FAST), 1, "target column 'busy' has fewer than two classes (only 'yes')", _one_class),
     Case("an empty current window", ("run", "configs/monitoring.yaml", "--set", "job.current.time_from=2014-01-01", "--set", "job.current.time_to=2015-01-01"), 1, "job.current data/bike_sharing_hourly.parquet: no row is left of 17379 after dteday in [2014-01-01 00:00:00, 2015-01-01 00:00:00)", _trained),
     Case("inference over its own input", ("run", "configs/inference.yaml", "--set", "job.outputs.uri=data/bike_sharing_hourly.parquet"), 2, "job.outputs.uri: data/bike_sharing_hourly.parquet is the input table itself"),
+    Case("a model name with a slash", ("validate", "configs/training.yaml", "--set", "job.model_name=bike/../sharing"), 2, "job.model_name: 'bike/../sharing' holds '/'"),
+    Case("a model name with a quote", ("validate", "configs/training.yaml", "--set", "job.model_name=bike'sharing"), 2, "job.model_name: \"bike'sharing\" holds \"'\""),
+    Case("a model name with a percent sign", ("validate", "configs/training.yaml", "--set", "job.model_name=50%"), 2, "job.model_name: '50%' holds '%'"),
+    Case("a reserved alias", ("validate", "configs/promotion.yaml", "--set", "job.alias=latest", "--set", "job.model_version=1"), 2, "job.alias: 'latest' is reserved"),
+    Case("an output folder that cannot be made", ("run", "configs/inference.yaml", "--set", "job.outputs.uri=/proc/podium/out.parquet", "--set", "job.model_alias=null", "--set", "job.model_version=1"), 1, "/proc/podium/out.parquet: could not write", _trained),
+    Case("a config on an S3 endpoint that does not answer", ("validate", "s3://bucket/training.yaml"), 2, "s3://bucket/training.yaml: cannot read the config file (", lambda _work: None, {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_MAX_ATTEMPTS": "1"}),
     Case("inference over its input by a link", ("run", "configs/inference.yaml", "--set", "job.outputs.uri=link.parquet"), 2, "job.outputs.uri: link.parquet is the input table itself", _linked_input),
 ]  # fmt: skip
+
+
+def _fixture(path: Path) -> Case:
+    """A config file of `tests/configs/invalid/`, whose first line says how it must fail."""
+    found = re.fullmatch(r"# expect: (\d) (.+)", path.read_text().splitlines()[0])
+    assert found, f"{path.name} lacks an '# expect: CODE TEXT' first line"
+    return Case(f"config {path.stem}", ("run", str(path)), int(found.group(1)), found.group(2))
+
+
+CASES += [
+    _fixture(path) for path in sorted((ROOT / "tests" / "configs" / "invalid").glob("*.yaml"))
+]
 
 
 def _work(tmp_path: Path) -> Path:
@@ -118,6 +138,8 @@ def test_bad_input_is_refused_in_one_line_and_leaves_nothing(
     shutil.copy(mlflow_template, work / ".podium" / "mlflow.db")
     case.prepare(work)
     monkeypatch.chdir(work)
+    for name, value in case.environment.items():
+        monkeypatch.setenv(name, value)
     before = _files(work)
     registry = MlflowClient(f"sqlite:///{work / '.podium' / 'mlflow.db'}")
     versions = registry.search_model_versions()
@@ -223,3 +245,37 @@ def test_a_stopped_job_exits_with_one_line_marks_its_run_killed_and_leaves_no_pa
     assert [run.info.status for run in runs] == ["KILLED"]
     assert client.search_registered_models() == []
     assert not list(work.rglob("*.partial"))
+
+
+@pytest.mark.slow
+def test_a_killed_inference_leaves_a_partial_that_the_next_run_there_removes(
+    tmp_path: Path,
+) -> None:
+    # given: a champion, and an inference run killed (SIGKILL: no clean-up) while it writes
+    work = _work(tmp_path)
+    _trained(work)
+    _run_quietly(work, "run", "configs/promotion.yaml", "--set", "job.model_version=1")
+    slow = (
+        "run",
+        "configs/inference.yaml",
+        "--set",
+        "job.batch_rows=10",
+        "--set",
+        "job.input.time_from=2011-01-01",
+    )
+    killed = _podium(work, *slow)
+    outputs = work / "outputs"
+    deadline = time.monotonic() + 60
+    while not list(outputs.glob(".*.partial")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # bounded by the deadline: the run opens its output within seconds
+    killed.kill()
+    killed.communicate(timeout=60)
+    stranded = list(outputs.glob(".*.partial"))
+    assert stranded, "the run was not killed while writing"
+
+    # when
+    _run_quietly(work, "run", "configs/inference.yaml")
+
+    # then
+    assert list(outputs.glob(".*.partial")) == []
+    assert (outputs / "bike_sharing_predictions.parquet").is_file()

@@ -88,7 +88,7 @@ class PromotionJobSettings(Frozen):
     action: Literal["promote", "rollback", "history"] = "promote"
     model_name: ModelName
     model_version: int | None = Field(default=None, ge=1, description="The version to promote")
-    alias: str = DEFAULT_ALIAS
+    alias: AliasName = DEFAULT_ALIAS
     evaluation: PromotionGateSettings | None = None
     force: bool = False
     reason: str = ""

@@ -206,7 +206,15 @@ def _read_text(uri: str) -> str:
         if "://" in uri and not uri.startswith("file://"):
             from cloudpathlib import AnyPath  # imported here: it pulls in cloud SDKs
 
-            text = str(AnyPath(uri).read_text())
+            try:
+                text = str(AnyPath(uri).read_text())
+            except (OSError, ValueError):
+                raise
+            except Exception as exc:  # the cloud SDK's own (botocore, google, azure) errors
+                raise ConfigError(
+                    f"{uri}: cannot read the config file ({_first_line(exc)}); check the URI,"
+                    " the credentials and the endpoint"
+                ) from exc
             if len(text.encode()) > MAX_CONFIG_BYTES:
                 raise _too_large(uri)
             return text

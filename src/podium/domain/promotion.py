@@ -1,6 +1,5 @@
 """Promotion: moving an alias between versions through the gate, and the history of its moves."""
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal, Self
@@ -10,24 +9,12 @@ from pydantic import Field, field_validator, model_validator
 from podium.domain.base import Frozen
 from podium.domain.errors import PromotionError
 from podium.domain.evaluation import EvaluationRequest, EvaluationResult
-from podium.domain.names import ModelName
+from podium.domain.names import ModelName, check_alias
 
 AliasAction = Literal["promote", "rollback"]
 AliasOutcome = Literal["moved", "refused"]
-_ALIAS = re.compile(r"[A-Za-z0-9_-]+")
-_RESERVED = re.compile(r"(?i)latest|v\d+")
 ACTOR_CHARS = 200
 REASON_CHARS = 1500  # a change is stored as JSON in a 5000-character MLflow tag
-
-
-def check_alias(alias: str) -> str:
-    """Return `alias` if registries can hold it: letters, digits, `_` and `-`, not `latest` or
-    `v<number>` (MLflow reserves those). Raises `ValueError` otherwise."""
-    if not _ALIAS.fullmatch(alias) or _RESERVED.fullmatch(alias):
-        raise ValueError(
-            f"alias {alias!r}: use letters, digits, '_' and '-', and not 'latest' or 'v<number>'"
-        )
-    return alias
 
 
 class AliasChange(Frozen):

@@ -31,6 +31,7 @@ _MAX_PARAM_LENGTH = 6000  # MLflow refuses longer parameter values
 _TABLES_TAG = "podium.tables"
 _FIGURES_TAG = "podium.figures"
 _DATA_TAG = "podium.data."
+_DATASET_ATTEMPTS = 4
 _STATUS = {
     "RUNNING": RunStatus.RUNNING,
     "SCHEDULED": RunStatus.RUNNING,
@@ -163,10 +164,23 @@ class MlflowExperimentTracker(ExperimentTracker):
         tags = {"uri": lineage.uri, "rows": str(lineage.rows), "digest": lineage.digest}
         action = f"logging dataset {lineage.uri!r} to run {run_id!r}"
         with translated(TrackingError, action, self._where):
-            self._client.log_inputs(run_id, datasets=[DatasetInput(dataset, tags=[context])])
+            self._log_input(run_id, DatasetInput(dataset, tags=[context]))
             self._client.log_batch(
                 run_id, tags=[RunTag(prefix + k, v) for k, v in tags.items()], synchronous=True
             )
+
+    def _log_input(self, run_id: str, dataset: DatasetInput) -> None:
+        # MLflow's SQL store looks a dataset up and then inserts it: two runs logging the same
+        # table at once (jobs started together) race, and the loser's insert breaks the unique
+        # key. The dataset is there by then, so the next attempt links it.
+        for attempt in range(_DATASET_ATTEMPTS):
+            try:
+                self._client.log_inputs(run_id, datasets=[dataset])
+                return
+            except MlflowException as exc:
+                if attempt + 1 == _DATASET_ATTEMPTS or "UNIQUE constraint" not in str(exc):
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     @override
     def end_run(self, run_id: str, status: RunStatus = RunStatus.FINISHED) -> None:

@@ -186,11 +186,11 @@ class _Workers:
             while process.is_alive():
                 process.join(timeout=1.0)
                 tick()
-            error = receive.recv() if receive.poll() else None
+            error = _last_word(receive)
             if isinstance(error, PodiumError):
                 raise error
             if error is not None:
-                raise RuntimeError(f"tuning worker {worker} failed: {error}")
+                raise PodiumError(f"tuning worker {worker} failed: {error}")
             if process.exitcode != 0:
                 logger.warning(
                     "tuning worker %d stopped with exit code %s; its trial will be run again",
@@ -209,6 +209,15 @@ class _Workers:
                 process.terminate()
             process.join()
             receive.close()
+
+
+def _last_word(receive: Connection) -> object:
+    """What a finished worker sent about its end; None when it sent nothing, as a worker that
+    was killed before it could (its pipe then only holds the end of the stream)."""
+    try:
+        return receive.recv() if receive.poll() else None
+    except (EOFError, OSError):
+        return None
 
 
 def _hand_over(outbox: Connection, evaluator: TrialEvaluator) -> None:

@@ -3,7 +3,8 @@
 Every worker process, on this machine or another, runs the same loop against the same study, so
 `n_trials` is the study's total: a worker starts a trial only while finished plus running trials
 leave room, and a trial that finds on its first step that others claimed the last place first
-gives it up unrun (recorded as failed with `podium.over_budget`, and left out of the results).
+gives it up unrun (recorded as pruned, not failed, with `podium.over_budget`, counted in no
+budget and left out of the results).
 Finished means complete, pruned, or failed in the evaluator; a trial whose worker died stops
 sending heartbeats, is failed by whichever worker notices, and queued again by Optuna's retry
 callback, so it does not count. A worker with nothing left to start but trials still running
@@ -45,12 +46,10 @@ _STATES = {
 _ACTIVE = (OptunaState.RUNNING, OptunaState.WAITING)
 
 
-class _OverBudget(Exception):  # noqa: N818 - a signal, caught by the loop
-    """Another worker claimed the study's last trial first."""
-
-
 def counts(trial: FrozenTrial) -> bool:
     """Whether `trial` used up one of the study's `n_trials`."""
+    if trial.user_attrs.get(OVER_BUDGET_ATTR):
+        return False
     if trial.state in (OptunaState.COMPLETE, OptunaState.PRUNED):
         return True
     return trial.state is OptunaState.FAIL and ERROR_ATTR in trial.user_attrs
@@ -98,7 +97,7 @@ def run_worker(
                 fail_stale_trials(study)
             continue
         with quiet():
-            study.optimize(objective, n_trials=1, catch=(ModelError, _OverBudget))
+            study.optimize(objective, n_trials=1, catch=(ModelError,))
 
 
 def run_child(plan: StudyPlan, worker: int, inbox: Connection, errors: Connection) -> None:
@@ -159,8 +158,9 @@ class _Objective:
     def __call__(self, trial: optuna.Trial) -> float:
         trial.set_user_attr(WORKER_ATTR, self._worker_id)
         if self._over_budget(trial):
+            # Given up before any work: pruned, so that the study shows no failure for it.
             trial.set_user_attr(OVER_BUDGET_ATTR, True)
-            raise _OverBudget
+            raise optuna.TrialPruned("another worker claimed the study's last trial first")
         params = _suggest(trial, self._plan)
         try:
             value = self._evaluator.evaluate(params, _Reporter(trial, self._plan.pruning))
