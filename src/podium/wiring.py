@@ -223,7 +223,9 @@ class FrameworkCatalog(Mapping[str, ModelFramework]):
         if name not in self._kinds:
             raise KeyError(name)
         if name == self._configured:
-            return self._framework()
+            configured = self._framework()
+            if configured.name == name:  # not an override of another kind
+                return configured
         if name not in self._built:
             defaults = self._kinds[name].model_validate({"kind": name})
             self._built[name] = build("model", defaults)

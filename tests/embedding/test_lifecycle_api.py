@@ -208,3 +208,68 @@ def test_from_config_reads_a_stack_file_with_overrides(tmp_path: Path) -> None:
 def test_a_stack_file_with_a_job_is_refused() -> None:
     with pytest.raises(ConfigError, match="job: a stack config holds the parts only"):
         podium.Lifecycle.from_config(str(ROOT / "configs" / "training.yaml"))
+
+
+def test_evaluate_scores_a_version_on_rows_with_the_spec_it_was_trained_under() -> None:
+    # given
+    lc = _lifecycle()
+    trained = lc.train(_rides(), target="rides", name="r", time_column="day", params={"n_jobs": 1})
+
+    # when
+    evaluated = lc.evaluate("r/1", trained.holdout)
+
+    # then
+    assert evaluated.model_version == 1
+    assert evaluated.n_rows == len(trained.holdout)
+    assert evaluated.metrics["rmse"] == pytest.approx(trained.metrics["rmse"])
+
+
+def test_rollback_undoes_the_last_promotion_and_history_shows_both() -> None:
+    # given
+    lc = _lifecycle()
+    trained = lc.train(_rides(), target="rides", name="r", time_column="day", params={"n_jobs": 1})
+    lc.promote("r", version=1, data=trained.holdout, actor="ana")
+
+    # when
+    rolled = lc.rollback("r", actor="ana", reason="wrong data")
+
+    # then
+    assert rolled.outcome == "moved"
+    assert rolled.to_version is None
+    assert [(e.action, e.reason) for e in lc.history("r")] == [
+        ("promote", ""),
+        ("rollback", "wrong data"),
+    ]
+
+
+def test_tune_searches_the_space_without_the_training_holdout() -> None:
+    # given
+    lc = _memory_model_lifecycle()
+    rides = _rides()
+
+    # when
+    tuned = lc.tune(
+        rides,
+        target="rides",
+        time_column="day",
+        space={"shift": {"low": 0.0, "high": 5.0}},
+        n_trials=4,
+        folds=2,
+    )
+
+    # then
+    assert tuned.n_complete == 4
+    assert tuned.n_rows == 320
+    assert 0.0 <= float(tuned.best_params["shift"]) <= 5.0
+
+
+def _memory_model_lifecycle() -> podium.Lifecycle:
+    stack = podium.StackSettings.model_validate(
+        {
+            "storage": {"kind": "memory"},
+            "tracker": {"kind": "memory"},
+            "registry": {"kind": "memory"},
+            "model": {"kind": "memory"},
+        }
+    )
+    return podium.Lifecycle(stack=stack)

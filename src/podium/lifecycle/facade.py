@@ -214,19 +214,18 @@ class Lifecycle:
                 experiment=experiment,
                 run_name=run_name,
             )
-            service = self.container.tuning_service(storage=self._storage())
             if self.stack.tuner is None and not self.container.tuner.overridden:
                 from podium.config.tuning import OptunaTunerSettings
                 from podium.wiring import build
 
-                service = self.container.tuning_service(
-                    storage=self._storage(),
-                    tuner=build(
-                        "tuner",
-                        OptunaTunerSettings(space=request.space),
-                        show_progress=self.container.show_progress(),
-                    ),
+                tuner = build(
+                    "tuner",
+                    OptunaTunerSettings(space=request.space),
+                    show_progress=self.container.show_progress(),
                 )
+                service = self.container.tuning_service(storage=self._storage(), tuner=tuner)
+            else:
+                service = self.container.tuning_service(storage=self._storage())
             return service.tune(request)
 
     # Registered models.

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlparse, urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 from filelock import FileLock, Timeout
 from mlflow import MlflowClient
@@ -125,6 +126,8 @@ def check_reachable(uri: str, timeout_s: float, error: type[PodiumError]) -> Non
     parts = urlsplit(uri)
     if parts.scheme not in ("http", "https") or parts.hostname is None:
         return
+    if parts.scheme in getproxies() and not proxy_bypass(parts.hostname):
+        return  # reached through a proxy: MLflow's bounded requests tell
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         with socket.create_connection((parts.hostname, port), timeout=timeout_s):
