@@ -260,7 +260,9 @@ def test_tune_searches_the_space_without_the_training_holdout() -> None:
     # then
     assert tuned.n_complete == 4
     assert tuned.n_rows == 320
-    assert 0.0 <= float(tuned.best_params["shift"]) <= 5.0
+    shift = tuned.best_params["shift"]
+    assert isinstance(shift, float)
+    assert 0.0 <= shift <= 5.0
 
 
 def _memory_model_lifecycle() -> podium.Lifecycle:
