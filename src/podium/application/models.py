@@ -13,6 +13,12 @@ def resolve_model(registry: ModelRegistry, ref: ModelRef) -> tuple[ModelVersion,
 
     Raises `RegistryError` when the model has no such version or alias, or no version at all.
     """
+    entry = resolve_version(registry, ref)
+    return entry, registry.load(ref.name, entry.version)
+
+
+def resolve_version(registry: ModelRegistry, ref: ModelRef) -> ModelVersion:
+    """The version `ref` names, as `resolve_model` finds it, without loading its model."""
     if ref.alias is not None:
         aliased = registry.get_alias(ref.name, ref.alias)
         if aliased is None:
@@ -29,7 +35,7 @@ def resolve_model(registry: ModelRegistry, ref: ModelRef) -> tuple[ModelVersion,
         entry = max(versions, key=lambda v: v.version)
     else:
         entry = registry.get_version(ref.name, ref.version)
-    return entry, registry.load(ref.name, entry.version)
+    return entry
 
 
 def training_data_uri(version: ModelVersion, setting: str) -> str:

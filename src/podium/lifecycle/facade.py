@@ -12,6 +12,7 @@ from typing import Any, overload
 import pandas as pd
 from pydantic import JsonValue
 
+from podium.application.models import resolve_version
 from podium.application.promotion import PromotionService
 from podium.application.training import DATASET_TAG
 from podium.config.actor import current_actor
@@ -19,7 +20,7 @@ from podium.config.stack import StackSettings
 from podium.container import Container
 from podium.domain.dataset import DatasetSpec, Task
 from podium.domain.drift import DriftPolicy
-from podium.domain.errors import ConfigError, RegistryError
+from podium.domain.errors import ConfigError
 from podium.domain.evaluation import EvaluationRequest, EvaluationResult
 from podium.domain.explanation import ExplanationRequest, ExplanationResult
 from podium.domain.folds import FoldPolicy, KFolds, TimeFolds
@@ -547,21 +548,5 @@ class Lifecycle:
         )
 
     def _recorded_dataset(self, ref: ModelRef) -> DatasetSpec | None:
-        registry = self.container.registry()
-        if ref.alias is not None:
-            version = registry.get_alias(ref.name, ref.alias)
-            if version is None:
-                raise RegistryError(
-                    f"model {ref.name!r} has no alias {ref.alias!r}; promote a version first"
-                )
-        elif ref.version is not None:
-            version = registry.get_version(ref.name, ref.version)
-        else:
-            versions = registry.list_versions(ref.name)
-            if not versions:
-                raise RegistryError(
-                    f"model {ref.name!r} has no registered version; train and register one first"
-                )
-            version = max(versions, key=lambda v: v.version)
-        recorded = version.tags.get(DATASET_TAG)
+        recorded = resolve_version(self.container.registry(), ref).tags.get(DATASET_TAG)
         return None if recorded is None else DatasetSpec.model_validate_json(recorded)
