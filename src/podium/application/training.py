@@ -1,18 +1,16 @@
 """The training use case: fit on the train part, judge on the holdout, register if it passes."""
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pandas as pd
 
 from podium.application.notifying import deliver, failure
-from podium.application.runs import end_failed
+from podium.application.runs import tracked_run
 from podium.application.scoring import score
 from podium.domain.dataset import feature_kinds, validate_table
 from podium.domain.gate import judge
 from podium.domain.lineage import table_digest
-from podium.domain.model import DatasetLineage, FittedModel, ModelVersion, RunStatus
+from podium.domain.model import DatasetLineage, FittedModel, ModelVersion
 from podium.domain.notice import Notice, NoticeStatus
 from podium.domain.splits import MIN_SPLIT_ROWS, split_table
 from podium.domain.training import Training, TrainingRequest, TrainingResult
@@ -86,7 +84,7 @@ class TrainingService:
             "training %s on %d rows, holding out %d", self._framework.name, len(train), len(test)
         )
 
-        with self._run(request) as run_id:
+        with tracked_run(self._tracker, request.experiment, request.run_name, "training") as run_id:
             self._tracker.log_dataset(run_id, lineage)
             self._tracker.log_params(
                 run_id,
@@ -160,18 +158,6 @@ class TrainingService:
             data_digest=lineage.digest,
         )
         return Training(result=result, model=model, holdout_rows=split.test)
-
-    @contextmanager
-    def _run(self, request: TrainingRequest) -> Iterator[str]:
-        run_id = self._tracker.start_run(
-            request.experiment, run_name=request.run_name, tags={"podium.job": "training"}
-        )
-        try:
-            yield run_id
-        except BaseException as exc:
-            end_failed(self._tracker, run_id, exc)
-            raise
-        self._tracker.end_run(run_id, RunStatus.FINISHED)
 
     def _register(
         self,

@@ -1,13 +1,11 @@
 """The tuning use case: search model params by cross-validation and keep the best as an overlay."""
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pandas as pd
 
 from podium.application.cross_validation import CrossValidation
-from podium.application.runs import end_failed
+from podium.application.runs import tracked_run
 from podium.application.tuning_records import (
     log_trial_runs,
     overlay,
@@ -19,7 +17,7 @@ from podium.domain.dataset import feature_kinds, validate_table
 from podium.domain.errors import ConfigError, ModelError
 from podium.domain.folds import make_folds
 from podium.domain.lineage import table_digest
-from podium.domain.model import DatasetLineage, RunStatus
+from podium.domain.model import DatasetLineage
 from podium.domain.splits import split_table
 from podium.domain.study import StudyResult, TrialState
 from podium.domain.tuning import TuningRequest, TuningResult
@@ -91,7 +89,7 @@ class TuningService:
             objective.metric,
             request.budget.n_trials,
         )
-        with self._run(request) as run_id:
+        with tracked_run(self._tracker, request.experiment, request.run_name, "tuning") as run_id:
             self._tracker.log_dataset(run_id, lineage)
             self._tracker.log_params(
                 run_id,
@@ -157,18 +155,6 @@ class TuningService:
             return table.reset_index(drop=True)
         split = split_table(table, request.holdout, request.dataset)
         return table.iloc[list(split.train)].reset_index(drop=True)
-
-    @contextmanager
-    def _run(self, request: TuningRequest) -> Iterator[str]:
-        run_id = self._tracker.start_run(
-            request.experiment, run_name=request.run_name, tags={"podium.job": "tuning"}
-        )
-        try:
-            yield run_id
-        except BaseException as exc:
-            end_failed(self._tracker, run_id, exc)
-            raise
-        self._tracker.end_run(run_id, RunStatus.FINISHED)
 
 
 def check_params(framework: ModelFramework, request: TuningRequest) -> None:
