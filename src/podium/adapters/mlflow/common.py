@@ -140,11 +140,9 @@ def check_reachable(uri: str, timeout_s: float, error: type[PodiumError]) -> Non
 
 
 def _make_sqlite_folder(uri: str) -> None:
-    if not uri.startswith("sqlite:///"):
-        return
-    path = uri.removeprefix("sqlite:///").split("?", 1)[0]
-    if path and path != ":memory:":
-        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    path = _sqlite_path(uri)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def absolute_uri(location: str) -> str:

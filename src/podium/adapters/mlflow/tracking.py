@@ -178,7 +178,9 @@ class MlflowExperimentTracker(ExperimentTracker):
                 self._client.log_inputs(run_id, datasets=[dataset])
                 return
             except MlflowException as exc:
-                if attempt + 1 == _DATASET_ATTEMPTS or "UNIQUE constraint" not in str(exc):
+                # SQLite says "UNIQUE constraint failed", PostgreSQL "violates unique constraint".
+                unique = "unique constraint" in str(exc).lower()
+                if attempt + 1 == _DATASET_ATTEMPTS or not unique:
                     raise
                 time.sleep(0.05 * (attempt + 1))
 
