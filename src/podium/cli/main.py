@@ -35,8 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             code: int = args.command(args)
         except KeyboardInterrupt as exc:
-            if args.debug:
-                sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+            _traceback(exc, debug=args.debug)
             print("podium: interrupted", file=sys.stderr)
             return TERMINATED if signal.SIGTERM in signals else INTERRUPTED
         except Exception as exc:
@@ -142,11 +141,16 @@ def _schema(_args: argparse.Namespace) -> int:
     return OK
 
 
+def _traceback(exc: BaseException, *, debug: bool) -> None:
+    """With `--debug`, the traceback of `exc` on stderr, without secrets."""
+    if debug:
+        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+
+
 def _report(exc: Exception, *, debug: bool) -> int:
     from podium.domain.errors import ConfigError, PodiumError
 
-    if debug:
-        sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+    _traceback(exc, debug=debug)
     text = redact(str(exc))
     if isinstance(exc, ConfigError):
         print(f"podium: {text}", file=sys.stderr)

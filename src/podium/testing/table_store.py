@@ -137,6 +137,17 @@ class TableStoreContract:
         # then
         assert table_store.exists(uri)
 
+    def test_a_name_is_its_own_table_and_not_another_names(
+        self, table_store: TableStore, table_uri: TableUri
+    ) -> None:
+        # given
+        sales_uri, returns_uri = table_uri("sales.parquet"), table_uri("returns.parquet")
+        table_store.write(sales(), sales_uri)
+
+        # when / then
+        assert table_store.same_table(sales_uri, sales_uri)
+        assert not table_store.same_table(sales_uri, returns_uri)
+
     def test_a_removed_table_exists_no_more_and_removing_nothing_is_no_error(
         self, table_store: TableStore, table_uri: TableUri
     ) -> None:
