@@ -25,6 +25,22 @@ os.environ["OMP_NUM_THREADS"] = "1"
 os.environ.pop("MLFLOW_TRACKING_URI", None)
 os.environ.pop("MLFLOW_REGISTRY_URI", None)
 
+# What a test could leave in the repository by using a default location (MLflow's ./mlruns, the
+# local stack's .podium, a job's outputs): tests write only under their temporary folders.
+_STRAY = ("mlruns", "mlartifacts", ".podium", "outputs", "podium.schema.json")
+_BEFORE: dict[str, bool] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _BEFORE.update({name: (ROOT / name).exists() for name in _STRAY})
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    left = [name for name in _STRAY if (ROOT / name).exists() and not _BEFORE.get(name, True)]
+    if left:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(f"\ntests left {', '.join(left)} in {ROOT}: write under tmp_path instead")
+
 
 @pytest.fixture(scope="session")
 def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -15,6 +15,7 @@ from podium.application.monitoring import MonitoringService
 from podium.application.promotion import PromotionService
 from podium.application.training import TrainingService
 from podium.application.tuning import TuningService
+from podium.config.parts import MemoryTrackerSettings
 from podium.config.stack import StackSettings
 from podium.wiring import FrameworkCatalog, build, build_progress
 
@@ -46,6 +47,11 @@ class Container(containers.DeclarativeContainer):
     )
     notifier = providers.Singleton(build, "notifier", stack.provided.notifier)
     progress = providers.Factory(build_progress, progress_mode)
+    # A factory, so that a service given other storage (`engine__storage=...`) gets an engine
+    # on it; Spark sessions are shared by the process all the same.
+    engine = providers.Factory(
+        build, "engine", stack.provided.engine, storage=storage, progress=progress
+    )
 
     training_service = providers.Factory(
         TrainingService,
@@ -62,6 +68,7 @@ class Container(containers.DeclarativeContainer):
         registry=registry,
         frameworks=frameworks,
         detector=drift_detector,
+        engine=engine,
         charts=charts,
         notifier=notifier,
     )
@@ -80,8 +87,20 @@ class Container(containers.DeclarativeContainer):
         registry=registry,
         frameworks=frameworks,
     )
+    # A dry run's gate evaluation logs to a tracker of its own, thrown away with it.
+    rehearsal_tracker = providers.Factory(build, "tracker", MemoryTrackerSettings(kind="memory"))
+    rehearsal_service = providers.Factory(
+        EvaluationService,
+        storage=storage,
+        tracker=rehearsal_tracker,
+        registry=registry,
+        frameworks=frameworks,
+    )
     promotion_service = providers.Factory(
-        PromotionService, registry=registry, evaluation=evaluation_service
+        PromotionService,
+        registry=registry,
+        evaluation=evaluation_service,
+        rehearsal=rehearsal_service,
     )
     inference_service = providers.Factory(
         InferenceService,
@@ -89,7 +108,7 @@ class Container(containers.DeclarativeContainer):
         tracker=tracker,
         registry=registry,
         frameworks=frameworks,
-        progress=progress,
+        engine=engine,
     )
     tuning_service = providers.Factory(
         TuningService,
@@ -98,4 +117,5 @@ class Container(containers.DeclarativeContainer):
         framework=framework,
         tuner=tuner,
         documents=documents,
+        charts=charts,
     )

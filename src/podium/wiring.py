@@ -25,6 +25,7 @@ from podium.config.notifier import (
 from podium.config.parts import (
     CloudPathStorageSettings,
     LightGBMModelSettings,
+    LocalEngineSettings,
     MemoryModelSettings,
     MemoryRegistrySettings,
     MemoryStorageSettings,
@@ -32,6 +33,7 @@ from podium.config.parts import (
     MlflowRegistrySettings,
     MlflowTrackerSettings,
     SklearnModelSettings,
+    SparkEngineSettings,
 )
 from podium.config.tuning import GridTunerSettings, OptunaTunerSettings, RandomTunerSettings
 from podium.domain.base import Frozen
@@ -41,6 +43,18 @@ from podium.ports import ModelFramework
 
 def _none(_settings: Any) -> dict[str, Any]:
     return {}
+
+
+# The optional packages an adapter may import, and the extra of podium that installs each.
+EXTRAS = {
+    "optuna": "tuning",
+    "cmaes": "tuning",
+    "psycopg2": "tuning",
+    "boto3": "cloud",
+    "botocore": "cloud",
+    "evidently": "evidently",
+    "pyspark": "spark",
+}
 
 
 @dataclass(frozen=True)
@@ -163,6 +177,14 @@ ADAPTERS: dict[tuple[str, type[Frozen]], Adapter] = {
         lambda s: {"metric": s.metric, "repeats": s.repeats, "seed": s.seed},
         needs=("frameworks",),
     ),
+    # Where batch work (inference, monitoring samples) runs.
+    ("engine", LocalEngineSettings): Adapter(
+        "podium.adapters.local_engine:LocalBatchEngine", needs=("storage", "progress")
+    ),
+    ("engine", SparkEngineSettings): Adapter(
+        "podium.adapters.spark.engine:SparkBatchEngine",
+        lambda s: {"master": s.master, "app_name": s.app_name, "conf": dict(s.conf)},
+    ),
     # Notifiers.
     ("notifier", NoNotifierSettings): Adapter("podium.adapters.log_notifier:NullNotifier"),
     ("notifier", LogNotifierSettings): Adapter("podium.adapters.log_notifier:LogNotifier"),
@@ -192,7 +214,17 @@ def build(port: str, settings: Frozen | None, **dependencies: Any) -> Any:
     if adapter is None:
         kind = getattr(settings, "kind", type(settings).__name__)
         raise ConfigError(f"{port}.kind: no adapter serves {kind!r} here")
-    return adapter.create(settings, dependencies)
+    try:
+        return adapter.create(settings, dependencies)
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in EXTRAS:
+            raise
+        kind = getattr(settings, "kind", type(settings).__name__)
+        raise ConfigError(
+            f"{port}.kind: {kind!r} needs the {missing} package, which is not installed; install"
+            f" it with pip install 'podium[{EXTRAS[missing]}]'"
+        ) from None
 
 
 def build_progress(mode: str) -> Any:

@@ -17,6 +17,7 @@ import lightgbm
 import numpy as np
 import pandas as pd
 import pytest
+from mlflow import MlflowClient
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
@@ -31,6 +32,7 @@ from podium.domain.model import FittedModel
 from podium.domain.schema import describe_features
 from podium.ports import ModelRegistry
 from podium.testing import ModelRegistryContract
+from podium.testing.model_registry import MoveOutside
 
 FEATURES = ("season", "temp", "hour")
 KINDS = {
@@ -101,6 +103,14 @@ class RegistryModels:
 
 class TestInMemoryModelRegistry(RegistryModels, ModelRegistryContract):
     @pytest.fixture
+    def move_alias_outside(self) -> MoveOutside:
+        def move(registry: ModelRegistry, name: str, alias: str, version: int | None) -> None:
+            assert isinstance(registry, InMemoryModelRegistry)
+            registry.move_alias_outside(name, alias, version)
+
+        return move
+
+    @pytest.fixture
     def model_registry(self) -> InMemoryModelRegistry:
         return InMemoryModelRegistry()
 
@@ -111,6 +121,17 @@ class TestMlflowModelRegistry(RegistryModels, ModelRegistryContract):
         """A fresh copy of the template store."""
         shutil.copy(mlflow_template, tmp_path / "mlflow.db")
         return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+    @pytest.fixture
+    def move_alias_outside(self, mlflow_uri: str) -> MoveOutside:
+        def move(_registry: ModelRegistry, name: str, alias: str, version: int | None) -> None:
+            client = MlflowClient(mlflow_uri, mlflow_uri)
+            if version is None:
+                client.delete_registered_model_alias(name, alias)
+            else:
+                client.set_registered_model_alias(name, alias, str(version))
+
+        return move
 
     @pytest.fixture
     def model_registry(self, mlflow_uri: str) -> MlflowModelRegistry:

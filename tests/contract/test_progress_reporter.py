@@ -52,22 +52,27 @@ class TestLogProgress(ProgressReporterContract):
     def progress_reporter(self) -> ProgressReporter:
         return LogProgress()
 
-    def test_log_lines_carry_the_running_total(self, caplog: pytest.LogCaptureFixture) -> None:
-        # given
-        progress = LogProgress()
+    def test_log_lines_come_at_most_every_interval_with_the_running_total(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        # given a clock the test moves: 0 s at the start, then 1 s, 6 s, 7 s and 12 s
+        ticks = iter([0.0, 1.0, 6.0, 7.0, 12.0, 12.5])
+        progress = LogProgress(interval_s=5.0, clock=lambda: next(ticks))
         caplog.set_level(logging.INFO, logger="podium.progress")
 
         # when
         progress.start("rides v3", "rows")
-        progress.advance(100)
-        progress.advance(50)
+        for count in (100, 50, 25, 25):
+            progress.advance(count)
         progress.finish()
+        progress.finish()  # a second finish says nothing more
 
-        # then
+        # then one line at the start, one per 5 s elapsed, and the total with its rate
         assert [r.getMessage() for r in caplog.records] == [
-            "rides v3: 100 rows",
-            "rides v3: 150 rows",
-            "rides v3: done, 150 rows",
+            "rides v3: started",
+            "rides v3: 150 rows so far",
+            "rides v3: 200 rows so far",
+            "rides v3: done, 200 rows in 12.5 s, 16.0 rows/s",
         ]
 
 

@@ -10,12 +10,14 @@ from podium.adapters.memory import (
     InMemoryExperimentTracker,
     InMemoryModelFramework,
     InMemoryModelRegistry,
+    InMemoryProgressReporter,
     InMemoryTableStore,
 )
 from podium.config.loading import validate
 from podium.config.monitoring import DetectorSettings, ExplainerSettings
 from podium.config.notifier import NotifierSettings
 from podium.config.parts import (
+    EngineSettings,
     LightGBMModelSettings,
     ModelSettings,
     RegistrySettings,
@@ -54,6 +56,7 @@ UNIONS = {
     "detector": DetectorSettings,
     "explainer": ExplainerSettings,
     "notifier": NotifierSettings,
+    "engine": EngineSettings,
 }
 # The fields a settings class needs beyond its kind, to build one here.
 REQUIRED: dict[str, dict[str, Any]] = {
@@ -101,7 +104,14 @@ def test_every_kind_of_every_union_resolves_to_its_adapter(
     adapter = ADAPTERS[(port, member)]
 
     # when
-    built = build(port, settings, frameworks={}, show_progress=False)
+    built = build(
+        port,
+        settings,
+        frameworks={},
+        show_progress=False,
+        storage=InMemoryTableStore(),
+        progress=InMemoryProgressReporter(),
+    )
 
     # then
     if adapter.path:

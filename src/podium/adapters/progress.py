@@ -2,6 +2,8 @@
 
 import logging
 import sys
+import time
+from collections.abc import Callable
 from typing import Never, TextIO
 
 from tqdm import tqdm
@@ -43,25 +45,46 @@ class TqdmProgress(ProgressReporter):
 
 
 class LogProgress(ProgressReporter):
-    """One INFO log line per advance, with the running total (shown with `podium -v`)."""
+    """INFO log lines (shown with `podium -v`): one when a loop starts, then the running total
+    at most every `interval_s` seconds, then the total and its rate when it finishes, so that a
+    long job off a terminal (a CI log, a scheduler) reports without flooding it."""
 
-    def __init__(self) -> None:
+    def __init__(self, interval_s: float = 5.0, clock: Callable[[], float] = time.monotonic):
+        self._interval_s = interval_s
+        self._clock = clock
         self._label = ""
         self._unit = ""
         self._done = 0
+        self._started = 0.0
+        self._reported = 0.0
+        self._running = False
 
     @override
     def start(self, label: str, unit: str) -> None:
+        self.finish()
         self._label, self._unit, self._done = label, unit, 0
+        self._started = self._reported = self._clock()
+        self._running = True
+        logger.info("%s: started", label)
 
     @override
     def advance(self, count: int) -> None:
         self._done += count
-        logger.info("%s: %d %s", self._label, self._done, self._unit)
+        now = self._clock()
+        if now - self._reported >= self._interval_s:
+            self._reported = now
+            logger.info("%s: %d %s so far", self._label, self._done, self._unit)
 
     @override
     def finish(self) -> None:
-        logger.info("%s: done, %d %s", self._label, self._done, self._unit)
+        if not self._running:
+            return
+        self._running = False
+        elapsed = self._clock() - self._started
+        rate = f", {self._done / elapsed:.1f} {self._unit}/s" if elapsed > 0 else ""
+        logger.info(
+            "%s: done, %d %s in %.1f s%s", self._label, self._done, self._unit, elapsed, rate
+        )
 
 
 def terminal_progress(stream: TextIO | None = None) -> ProgressReporter:

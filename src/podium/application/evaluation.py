@@ -14,13 +14,17 @@ from podium.domain.dataset import Task, validate_table
 from podium.domain.diagnostics import confusion_table, residual_table
 from podium.domain.evaluation import (
     DIGEST_TAG,
+    HOLDOUT_PREFIX,
+    REFIT_FULL_TAG,
     EvaluationRequest,
     EvaluationResult,
+    refuse_refit_rows,
     refuse_training_data,
 )
 from podium.domain.gate import GateCheck, check_gate, verdict_of
-from podium.domain.lineage import table_digest
-from podium.domain.model import DatasetLineage, FittedModel, ModelVersion
+from podium.domain.holdout import inside_holdout
+from podium.domain.lineage import table_lineage
+from podium.domain.model import FittedModel, ModelVersion
 from podium.domain.model_ref import ModelRef
 from podium.domain.rows import select_rows
 from podium.domain.schema import check_features
@@ -57,26 +61,28 @@ class EvaluationService:
 
         The rows are read, windowed and checked, and both models loaded, before the run starts,
         so bad data or a missing version leaves no run. Raises `ConfigError` when the rows are
-        the very table the version (or the champion) was trained from, unless allowed;
+        the very table the version (or the champion) was trained from, or any rows of the table
+        a `refit_full` version was refitted on, unless allowed;
         `DataSchemaError` when they lack the target or a model feature. The run holds the
-        metrics (the champion's prefixed `champion_`), one row per gate check in `gate.json`,
+        metrics, named `holdout_<metric>` as training names them (the champion's prefixed
+        `champion_`), one row per gate check in `gate.json`,
         and `residuals.json` (regression) or `confusion.json` (classification).
         """
         version, model = resolve_model(self._registry, request.model)
         champion = self._champion(request, version, model)
         uri = request.data.uri or ""
         table = self._rows(request, uri)
-        digest = table_digest(table)
+        lineage = table_lineage(table, uri, "evaluation")
+        digest = lineage.digest
         contenders = [("model", version, model)]
         if champion is not None:
             contenders.append(("champion", *champion))
         for role, entry, fitted in contenders:
             self._check_rows(request, entry, fitted, table, digest, role=role)
 
-        with tracked_run(self._tracker, request.experiment, request.run_name, "evaluation") as run:
-            self._tracker.log_dataset(
-                run, DatasetLineage(uri=uri, rows=len(table), digest=digest, context="evaluation")
-            )
+        run_name = request.run_name or f"evaluate {version.name} v{version.version}"
+        with tracked_run(self._tracker, request.experiment, run_name, "evaluation") as run:
+            self._tracker.log_dataset(run, lineage)
             self._tracker.log_params(run, _params(request, version, champion))
             target = table[request.dataset.target]
             metrics, predictions = self._score(model, table, target, request)
@@ -87,7 +93,13 @@ class EvaluationService:
             verdict = verdict_of(checks)
             self._tracker.log_metrics(
                 run,
-                {**metrics, **{f"champion_{k}": v for k, v in (champion_metrics or {}).items()}},
+                {
+                    **{f"{HOLDOUT_PREFIX}{k}": v for k, v in metrics.items()},
+                    **{
+                        f"champion_{HOLDOUT_PREFIX}{k}": v
+                        for k, v in (champion_metrics or {}).items()
+                    },
+                },
             )
             self._tracker.log_table(run, _checks_table(checks), GATE_TABLE)
             self._log_errors(run, model, target, predictions)
@@ -145,6 +157,13 @@ class EvaluationService:
     ) -> None:
         """Raise unless `model` can be scored honestly on `table` (see `evaluate`)."""
         uri = request.data.uri or ""
+        trained_uri = version.tags.get(DATA_URI_TAG)
+        refit_here = version.tags.get(REFIT_FULL_TAG) == "true" and (
+            version.tags.get(DIGEST_TAG) == digest
+            or (trained_uri is not None and self._storage.same_table(trained_uri, uri))
+        )
+        if refit_here and not request.allow_training_data:
+            refuse_refit_rows(version, uri=uri, role=role)
         trained_from_these = version.tags.get(DIGEST_TAG) == digest
         if trained_from_these and not request.allow_training_data:
             refuse_training_data(version, digest, uri=uri, role=role)
@@ -156,10 +175,13 @@ class EvaluationService:
                 version.name,
                 version.version,
             )
-        elif version.tags.get(DATA_URI_TAG) == uri:
+        elif version.tags.get(DATA_URI_TAG) == uri and not inside_holdout(
+            version.tags, table, request.dataset.time_column
+        ):
             logger.warning(
-                "%s: %s version %d was trained from this table; these rows must be ones its"
-                " training held out (the window on the time column) for the scores to be honest",
+                "%s: %s version %d was trained from this table and these rows may include"
+                " training rows; score rows its training held out (the window on the time"
+                " column) for the scores to be honest",
                 uri,
                 version.name,
                 version.version,
@@ -176,7 +198,14 @@ class EvaluationService:
     ) -> tuple[dict[str, float], np.ndarray]:
         framework = framework_for(self._frameworks, model)
         features = table.loc[:, list(model.features)]
-        return score_predictions(framework, model, features, target, request.metric_names)
+        return score_predictions(
+            framework,
+            model,
+            features,
+            target,
+            request.metric_names,
+            positive_class=request.dataset.positive_class,
+        )
 
     def _log_errors(
         self, run: str, model: FittedModel, target: pd.Series, predictions: np.ndarray

@@ -4,6 +4,7 @@ import logging
 
 import pandas as pd
 
+from podium.application.charts import importance_chart
 from podium.application.models import resolve_model, training_data_uri
 from podium.application.runs import tracked_run
 from podium.domain.errors import DataSchemaError
@@ -14,8 +15,7 @@ from podium.domain.explanation import (
     importance_table,
     row_ids,
 )
-from podium.domain.lineage import table_digest
-from podium.domain.model import DatasetLineage
+from podium.domain.lineage import table_lineage
 from podium.domain.rows import cap_rows, select_rows
 from podium.ports import ChartRenderer, ExperimentTracker, Explainer, ModelRegistry, TableStore
 
@@ -24,6 +24,11 @@ logger = logging.getLogger(__name__)
 IMPORTANCE_TABLE = "importance.json"
 CONTRIBUTIONS_TABLE = "contributions.parquet"
 CHART = "importance.png"
+IMPORTANCE_UNITS = {
+    "permutation": "how much the metric worsens when the feature's values are shuffled"
+    " (in the metric's units)",
+}
+"""What the importance of an explainer measures, by explainer name, for the chart's axis."""
 
 
 class ExplanationService:
@@ -71,17 +76,16 @@ class ExplanationService:
             raise DataSchemaError(f"{uri}: column(s) {missing} to explain the model are missing")
         features = rows[list(model.features)]
         target = rows[request.target] if request.target is not None else None
-        lineage = DatasetLineage(
-            uri=uri, rows=len(rows), digest=table_digest(rows), context="explanation"
-        )
+        lineage = table_lineage(rows, uri, "explanation")
         logger.info("explaining %s version %d on %d rows", version.name, version.version, len(rows))
-        with tracked_run(self._tracker, request.experiment, request.run_name, "explanation") as run:
+        run_name = request.run_name or f"explain {version.name} v{version.version}"
+        with tracked_run(self._tracker, request.experiment, run_name, "explanation") as run:
             self._tracker.log_dataset(run, lineage)
             self._tracker.log_params(
                 run,
                 {
                     "podium.model": version.name,
-                    "podium.model_version": version.version,
+                    "podium.model.version": version.version,
                     "podium.explainer": self._explainer.name,
                 },
             )
@@ -94,14 +98,16 @@ class ExplanationService:
                 if wide is None
                 else contributions_table(wide, row_ids(rows, request.id_columns))
             )
-            self._record(run, importance, contributions, request.top)
+            self._record(
+                run,
+                importance,
+                contributions,
+                request.top,
+                model=f"{version.name} version {version.version}",
+            )
             self._write_both(importance, request.importance_uri, contributions, request)
             if contributions is None and request.contributions_uri is not None:
-                logger.warning(
-                    "the %s explainer gives no per-row contributions; nothing written to %s",
-                    self._explainer.name,
-                    request.contributions_uri,
-                )
+                self._remove_stale(request.contributions_uri)
         return ExplanationResult(
             run_id=run,
             model_name=version.name,
@@ -115,22 +121,49 @@ class ExplanationService:
         )
 
     def _record(
-        self, run: str, importance: pd.DataFrame, contributions: pd.DataFrame | None, top: int
+        self,
+        run: str,
+        importance: pd.DataFrame,
+        contributions: pd.DataFrame | None,
+        top: int,
+        *,
+        model: str,
     ) -> None:
         self._tracker.log_metrics(run, {"explained_features": float(len(importance))})
         self._tracker.log_table(run, importance, IMPORTANCE_TABLE)
         if contributions is not None:
             self._tracker.log_table(run, contributions, CONTRIBUTIONS_TABLE)
-        head = importance.head(top)
         if self._charts is None:  # the tracker keeps no figures
             return
-        png = self._charts.bar_chart(
-            head["feature"].astype(str).tolist(),
-            head["importance"].astype(float).tolist(),
-            title=f"Most important features ({self._explainer.name})",
-            xlabel="importance",
+        png = importance_chart(
+            self._charts,
+            importance,
+            model=model,
+            explainer=self._explainer.name,
+            what=IMPORTANCE_UNITS.get(
+                self._explainer.name, "importance, as the explainer gives it"
+            ),
+            top=top,
         )
         self._tracker.log_figure(run, png, CHART)
+
+    def _remove_stale(self, uri: str) -> None:
+        """Remove the contributions an earlier run left at `uri`: this explainer gives none,
+        and a table there would read as this run's."""
+        if self._storage.exists(uri):
+            self._storage.remove(uri)
+            logger.warning(
+                "the %s explainer gives no per-row contributions; removed %s, written by an"
+                " earlier run",
+                self._explainer.name,
+                uri,
+            )
+        else:
+            logger.warning(
+                "the %s explainer gives no per-row contributions; nothing written to %s",
+                self._explainer.name,
+                uri,
+            )
 
     def _write_both(
         self,

@@ -1,23 +1,27 @@
 """The batch-inference use case: stream a table through a registered model into a new table."""
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
 from podium.application.frameworks import framework_for
 from podium.application.models import resolve_model
 from podium.application.runs import tracked_run
+from podium.domain.batch import ScoringJob
 from podium.domain.dataset import Task
 from podium.domain.errors import ConfigError, DataSchemaError, ModelError
 from podium.domain.inference import InferenceRequest, InferenceResult, in_window
+from podium.domain.lineage import location_lineage
 from podium.domain.model import FittedModel
+from podium.domain.rows import TableSlice
 from podium.domain.schema import check_features
 from podium.ports import (
+    BatchEngine,
     ExperimentTracker,
     ModelFramework,
     ModelRegistry,
-    ProgressReporter,
     TableStore,
 )
 
@@ -27,8 +31,10 @@ logger = logging.getLogger(__name__)
 class InferenceService:
     """Predicts with one registered version on a table of any size, one batch at a time.
 
-    Memory holds one batch (of `batch_rows` rows) and the model, whatever the table's size.
-    The model predicts through the framework that fitted it, chosen from `frameworks`.
+    The batch `engine` reads, scores and writes where the data is: in this process, one batch
+    (of `batch_rows` rows) and the model in memory whatever the table's size, or on a cluster.
+    The model predicts through the framework that fitted it, chosen from `frameworks`; every
+    batch is checked and scored by the same `BatchScoring`, whichever engine runs it.
     """
 
     def __init__(
@@ -38,13 +44,13 @@ class InferenceService:
         tracker: ExperimentTracker,
         registry: ModelRegistry,
         frameworks: Mapping[str, ModelFramework],
-        progress: ProgressReporter,
+        engine: BatchEngine,
     ) -> None:
         self._storage = storage
         self._tracker = tracker
         self._registry = registry
         self._frameworks = frameworks
-        self._progress = progress
+        self._engine = engine
 
     def infer(self, request: InferenceRequest) -> InferenceResult:
         """Write one prediction per input row in the window to `request.output_uri`.
@@ -53,7 +59,9 @@ class InferenceService:
         before it is predicted; the first problem raises `DataSchemaError` naming the column
         (and `StorageError` or `ModelError` as the ports raise them), and the output is
         written all at once at the end, so a failed job leaves the destination as it was.
-        The run records the version used, the input and output and the rows scored. An output
+        The run records the version used, the input (also as a dataset input of the rows
+        scored, digested by location: the rows are streamed, not hashed), the output and the
+        rows scored. An output
         that is the input itself (by the store's resolution of names) is refused with
         `ConfigError` before anything runs.
         """
@@ -72,8 +80,25 @@ class InferenceService:
         wants_probabilities = (
             request.probabilities is not False and model.task is Task.CLASSIFICATION
         )
-        rows = batches = 0
-        with tracked_run(self._tracker, request.experiment, request.run_name, "inference") as run:
+        scoring = BatchScoring(
+            framework=framework,
+            model=model,
+            ids=tuple(ids),
+            window=request.input,
+            time_column=request.time_column,
+            source=source,
+            prediction_column=request.prediction_column,
+            probabilities=wants_probabilities,
+        )
+        job = ScoringJob(
+            input_uri=source,
+            output_uri=request.output_uri,
+            columns=tuple(columns),
+            batch_rows=request.batch_rows,
+            label=f"{version.name} v{version.version}",
+        )
+        run_name = request.run_name or f"predict {version.name} v{version.version}"
+        with tracked_run(self._tracker, request.experiment, run_name, "inference") as run:
             self._tracker.log_params(
                 run,
                 {
@@ -82,30 +107,13 @@ class InferenceService:
                     "podium.input": source,
                     "podium.output": request.output_uri,
                     "podium.batch_rows": request.batch_rows,
+                    "podium.engine": self._engine.name,
                 },
             )
-            self._progress.start(f"{version.name} v{version.version}", "rows")
-            try:
-                with self._storage.open_writer(request.output_uri) as writer:
-                    for batch in self._batches(request, columns, version.name, version.version):
-                        keep = in_window(
-                            batch, request.input, time_column=request.time_column, source=source
-                        )
-                        chosen = batch if keep.all() else batch.loc[keep]
-                        check_features(chosen, features, model.schema, source=source)
-                        output = chosen.loc[:, ids]
-                        output[request.prediction_column] = framework.predict(
-                            model, chosen.loc[:, features]
-                        )
-                        if wants_probabilities:
-                            _add_probabilities(output, framework, model, chosen.loc[:, features])
-                        if len(output) or batches == 0:
-                            writer.write(output)
-                        rows += len(output)
-                        batches += 1
-                        self._progress.advance(len(output))
-            finally:
-                self._progress.finish()
+            self._check_columns(source, columns, version.name, version.version)
+            outcome = self._engine.score(job, scoring)
+            rows, batches = outcome.rows, outcome.batches
+            self._tracker.log_dataset(run, location_lineage(source, rows, "inference"))
             self._tracker.log_metrics(run, {"rows": rows, "batches": batches})
         logger.info("wrote %d predictions to %s", rows, request.output_uri)
         return InferenceResult(
@@ -117,19 +125,44 @@ class InferenceService:
             output_uri=request.output_uri,
         )
 
-    def _batches(
-        self, request: InferenceRequest, columns: list[str], name: str, version: int
-    ) -> Iterator[pd.DataFrame]:
-        batches = self._storage.read_batches(request.input_uri, request.batch_rows, columns)
-        try:
-            first = next(batches)
-        except DataSchemaError as exc:
+    def _check_columns(self, uri: str, columns: list[str], name: str, version: int) -> None:
+        present = self._engine.columns(uri)
+        missing = [c for c in columns if c not in present]
+        if missing:
             raise DataSchemaError(
-                f"{exc}; {name} version {version} needs its feature columns and the job's id"
-                " columns"
-            ) from exc
-        yield first
-        yield from batches
+                f"{uri}: column(s) {missing} are not in the table; it has {present}; {name}"
+                f" version {version} needs its feature columns and the job's id columns"
+            )
+
+
+@dataclass(frozen=True)
+class BatchScoring:
+    """One batch of input rows in, its output rows out: the rows in the window, checked
+    against the model's input schema, with their id columns, prediction and (when asked)
+    class probabilities. Picklable, so that an engine can run it on its executors.
+    """
+
+    framework: ModelFramework
+    model: FittedModel
+    ids: tuple[str, ...]
+    window: TableSlice
+    time_column: str | None
+    source: str
+    prediction_column: str
+    probabilities: bool
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        """The output rows of `batch`; `DataSchemaError` naming the column and row when a
+        row in the window cannot be scored."""
+        features = list(self.model.features)
+        keep = in_window(batch, self.window, time_column=self.time_column, source=self.source)
+        chosen = batch if keep.all() else batch.loc[keep]
+        check_features(chosen, features, self.model.schema, source=self.source)
+        output = chosen.loc[:, list(self.ids)]
+        output[self.prediction_column] = self.framework.predict(self.model, chosen.loc[:, features])
+        if self.probabilities:
+            _add_probabilities(output, self.framework, self.model, chosen.loc[:, features])
+        return output
 
 
 def _add_probabilities(

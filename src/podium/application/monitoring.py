@@ -5,20 +5,21 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from podium.application.charts import drift_chart, window_text
 from podium.application.frameworks import framework_for
 from podium.application.models import resolve_model, training_data_uri
 from podium.application.notifying import deliver, failure
 from podium.application.runs import tracked_run
+from podium.domain.batch import SampleRequest
 from podium.domain.dataset import FeatureKind, Task, feature_kinds
 from podium.domain.drift import DriftPolicy, check_columns
-from podium.domain.drift_report import DriftReport, DriftVerdict, judge_drift, most_drifted
+from podium.domain.drift_report import DriftReport, DriftVerdict, judge_drift
 from podium.domain.errors import ConfigError, DataSchemaError
-from podium.domain.lineage import table_digest
 from podium.domain.model import DatasetLineage, FittedModel
 from podium.domain.monitoring import PREDICTION_COLUMN, MonitoringRequest, MonitoringResult
 from podium.domain.notice import Notice, NoticeStatus
-from podium.domain.rows import TableSlice, cap_rows, select_rows
 from podium.ports import (
+    BatchEngine,
     ChartRenderer,
     DriftDetector,
     ExperimentTracker,
@@ -51,6 +52,7 @@ class MonitoringService:
         registry: ModelRegistry,
         frameworks: Mapping[str, ModelFramework],
         detector: DriftDetector,
+        engine: BatchEngine,
         charts: ChartRenderer | None = None,
         notifier: Notifier | None = None,
     ) -> None:
@@ -59,6 +61,7 @@ class MonitoringService:
         self._registry = registry
         self._frameworks = frameworks
         self._detector = detector
+        self._engine = engine
         self._charts = charts
         self._notifier = notifier
 
@@ -83,34 +86,45 @@ class MonitoringService:
         version, model = resolve_model(self._registry, request.model)
         reference_uri = request.reference.uri or training_data_uri(version, "job.reference.uri")
         current_uri = str(request.current.uri)
-        tables = {
-            uri: self._storage.read(uri) for uri in dict.fromkeys((reference_uri, current_uri))
-        }
-        reference = self._rows(
-            tables[reference_uri], f"job.reference {reference_uri}", request.reference, request
-        )
-        current = self._rows(
-            tables[current_uri], f"job.current {current_uri}", request.current, request
-        )
         features = list(model.features)
+        policy = request.policy
+        reference_sample, current_sample = self._engine.sample(
+            [
+                SampleRequest(
+                    uri=reference_uri,
+                    rows=request.reference,
+                    source=f"job.reference {reference_uri}",
+                ),
+                SampleRequest(
+                    uri=current_uri, rows=request.current, source=f"job.current {current_uri}"
+                ),
+            ],
+            columns=[*features, *([request.time_column] if request.time_column else [])],
+            time_column=request.time_column,
+            max_rows=policy.max_rows,
+            seed=policy.seed,
+        )
+        reference, current = reference_sample.rows, current_sample.rows
         check_columns(reference, current, features)
         kinds = feature_kinds(reference, features, source=reference_uri)
         _check_same_kinds(kinds, feature_kinds(current, features, source=current_uri), current_uri)
         lineages = (
             DatasetLineage(
                 uri=reference_uri,
-                rows=len(reference),
-                digest=table_digest(reference),
+                rows=reference_sample.total,
+                digest=reference_sample.digest,
                 context="reference",
             ),
             DatasetLineage(
-                uri=current_uri, rows=len(current), digest=table_digest(current), context="current"
+                uri=current_uri,
+                rows=current_sample.total,
+                digest=current_sample.digest,
+                context="current",
             ),
         )
-        policy = request.policy
         _check_rules(policy, [*features, PREDICTION_COLUMN])
-        compared_reference = cap_rows(reference[features], policy.max_rows, policy.seed)
-        compared_current = cap_rows(current[features], policy.max_rows, policy.seed)
+        compared_reference = reference[features]
+        compared_current = current[features]
         if request.compare_predictions:
             compared_reference = self._with_predictions(model, compared_reference)
             compared_current = self._with_predictions(model, compared_current)
@@ -122,18 +136,19 @@ class MonitoringService:
         logger.info(
             "comparing %d columns of %d current rows with %d reference rows (%s)",
             len(kinds),
-            len(current),
-            len(reference),
+            current_sample.total,
+            reference_sample.total,
             self._detector.name,
         )
-        with tracked_run(self._tracker, request.experiment, request.run_name, "monitoring") as run:
+        run_name = request.run_name or f"monitor {version.name} v{version.version}"
+        with tracked_run(self._tracker, request.experiment, run_name, "monitoring") as run:
             for lineage in lineages:
                 self._tracker.log_dataset(run, lineage)
             self._tracker.log_params(
                 run,
                 {
                     "podium.model": version.name,
-                    "podium.model_version": version.version,
+                    "podium.model.version": version.version,
                     "podium.detector": self._detector.name,
                     "podium.policy": policy.model_dump_json(),
                     "podium.drift_share": request.drift_share,
@@ -142,7 +157,16 @@ class MonitoringService:
             )
             report = self._detector.detect(compared_reference, compared_current, kinds, policy)
             verdict = judge_drift(report, request.drift_share)
-            self._record(run, report, verdict)
+            self._record(
+                run,
+                report,
+                verdict,
+                model=f"{version.name} version {version.version}",
+                windows=(
+                    window_text(reference_uri, request.reference),
+                    window_text(current_uri, request.current),
+                ),
+            )
             if request.output_uri is not None:
                 self._storage.write(report.table(), request.output_uri)
         return MonitoringResult(
@@ -153,15 +177,10 @@ class MonitoringService:
             verdict=verdict,
             reference_uri=reference_uri,
             current_uri=current_uri,
-            reference_rows=len(reference),
-            current_rows=len(current),
+            reference_rows=reference_sample.total,
+            current_rows=current_sample.total,
             output_uri=request.output_uri,
         )
-
-    def _rows(
-        self, table: pd.DataFrame, uri: str, rows: TableSlice, request: MonitoringRequest
-    ) -> pd.DataFrame:
-        return select_rows(table, rows, time_column=request.time_column, source=uri)
 
     def _with_predictions(self, model: FittedModel, rows: pd.DataFrame) -> pd.DataFrame:
         framework = framework_for(self._frameworks, model)
@@ -172,7 +191,15 @@ class MonitoringService:
             )
         return rows.assign(**{PREDICTION_COLUMN: framework.predict(model, rows)})
 
-    def _record(self, run: str, report: DriftReport, verdict: DriftVerdict) -> None:
+    def _record(
+        self,
+        run: str,
+        report: DriftReport,
+        verdict: DriftVerdict,
+        *,
+        model: str,
+        windows: tuple[str, str],
+    ) -> None:
         self._tracker.log_metrics(
             run,
             {
@@ -190,15 +217,16 @@ class MonitoringService:
             },
         )
         self._tracker.log_table(run, report.table(), REPORT_TABLE)
-        strongest = most_drifted(report, CHART_COLUMNS)
         if self._charts is None:  # the tracker keeps no figures
             return
-        png = self._charts.bar_chart(
-            [column for column, _ in strongest],
-            [strength for _, strength in strongest],
-            title=f"Most drifted columns ({report.detector})",
-            xlabel="drift strength (1 = threshold: log p / log threshold, or distance / threshold)",
-            reference_line=1.0,
+        reference, current = windows
+        png = drift_chart(
+            self._charts,
+            report,
+            model=model,
+            reference=reference,
+            current=current,
+            top=CHART_COLUMNS,
         )
         self._tracker.log_figure(run, png, CHART)
 

@@ -6,6 +6,7 @@ from podium.application.evaluation import EvaluationService
 from podium.domain.errors import AliasConflictError, PromotionError
 from podium.domain.evaluation import EvaluationResult
 from podium.domain.promotion import (
+    OUTSIDE_ACTOR,
     REASON_CHARS,
     AliasChange,
     AliasEvent,
@@ -33,10 +34,18 @@ class PromotionService:
     """
 
     def __init__(
-        self, *, registry: ModelRegistry, evaluation: EvaluationService, attempts: int = ATTEMPTS
+        self,
+        *,
+        registry: ModelRegistry,
+        evaluation: EvaluationService,
+        rehearsal: EvaluationService,
+        attempts: int = ATTEMPTS,
     ) -> None:
+        """`rehearsal` evaluates for dry runs: the same evaluation on a tracker that is thrown
+        away, so that a dry run records nothing anywhere."""
         self._registry = registry
         self._evaluation = evaluation
+        self._rehearsal = rehearsal
         self._attempts = attempts
 
     def promote(self, request: PromotionRequest) -> PromotionResult:
@@ -55,7 +64,8 @@ class PromotionService:
                 return _result(request, "unchanged", before, reasons=("already there",))
             evaluation = None
             if request.evaluation is not None and not request.force:
-                evaluation = self._evaluation.evaluate(request.evaluation)
+                evaluator = self._rehearsal if request.dry_run else self._evaluation
+                evaluation = evaluator.evaluate(request.evaluation)
                 if evaluation.champion_version != before:
                     continue  # the alias moved while the candidate was being evaluated
             change = _change(request, before, evaluation)
@@ -81,11 +91,19 @@ class PromotionService:
         the alias was recorded first, the history is read again: if that change already put the
         alias where this rollback would, the result is `unchanged` and nothing is recorded.
         Raises `PromotionError` when there is nothing to roll back, when the alias points
-        elsewhere than its history says, or when another change moved it elsewhere meanwhile (a
+        elsewhere than its history says (its last change was made outside podium: the history
+        reports it), or when another change moved it elsewhere meanwhile (a
         rollback worked out again would undo that change instead of the one asked for).
         """
         name, alias = request.model_name, request.alias
         history = self._registry.alias_history(name, alias)
+        if history and history[-1].actor == OUTSIDE_ACTOR:
+            last = history[-1]
+            raise PromotionError(
+                f"{name}@{alias} was moved outside podium, from version {last.from_version} to"
+                f" {last.to_version}, after its last recorded change; podium will not undo a move"
+                " it did not make: check its history, then promote the version you want"
+            )
         current, target = rollback_target(history, f"{name}@{alias}")
         change = AliasChange(
             alias=alias,

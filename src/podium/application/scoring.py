@@ -16,9 +16,14 @@ def score(
     features: pd.DataFrame,
     target: pd.Series,
     metrics: Iterable[MetricName],
+    *,
+    positive_class: object = None,
 ) -> dict[str, float]:
-    """Each metric of `model`'s predictions on `features` against `target`."""
-    return score_predictions(framework, model, features, target, metrics)[0]
+    """Each metric of `model`'s predictions on `features` against `target` (a binary f1 of
+    `positive_class`, by default the second of the sorted labels)."""
+    return score_predictions(
+        framework, model, features, target, metrics, positive_class=positive_class
+    )[0]
 
 
 def score_predictions(
@@ -27,6 +32,8 @@ def score_predictions(
     features: pd.DataFrame,
     target: pd.Series,
     metrics: Iterable[MetricName],
+    *,
+    positive_class: object = None,
 ) -> tuple[dict[str, float], np.ndarray]:
     """Like `score`, and the predictions it scored, one per row of `features`."""
     names = tuple(metrics)
@@ -35,4 +42,7 @@ def score_predictions(
     classes = framework.classes(model)
     if any(METRICS[name].needs_proba for name in names):
         proba = framework.predict_proba(model, features)
-    return compute_metrics(names, target, predictions, proba, classes), predictions
+    scores = compute_metrics(
+        names, target, predictions, proba, classes, positive_class=positive_class
+    )
+    return scores, predictions

@@ -8,8 +8,11 @@ from podium.application.notifying import deliver, failure
 from podium.application.runs import tracked_run
 from podium.application.scoring import score
 from podium.domain.dataset import feature_kinds, validate_table
+from podium.domain.evaluation import HOLDOUT_PREFIX, REFIT_FULL_TAG
 from podium.domain.gate import judge
-from podium.domain.lineage import table_digest
+from podium.domain.holdout import HOLDOUT_FROM_TAG, holdout_start
+from podium.domain.lineage import table_lineage
+from podium.domain.metrics import positive_label
 from podium.domain.model import DatasetLineage, FittedModel, ModelVersion
 from podium.domain.notice import Notice, NoticeStatus
 from podium.domain.splits import MIN_SPLIT_ROWS, split_table
@@ -19,6 +22,8 @@ from podium.ports import ExperimentTracker, ModelFramework, ModelRegistry, Notif
 logger = logging.getLogger(__name__)
 
 EXAMPLE_ROWS = 5
+IMPORTANCE_TABLE = "feature_importance.json"
+"""The run's table of the model's own importance per feature, with each one's share."""
 DATASET_TAG = "podium.dataset"
 """The version tag holding the data set spec it was trained under, as JSON."""
 
@@ -79,18 +84,23 @@ class TrainingService:
         self._framework.check_params(request.params)
         split = split_table(table, request.split, spec, min_rows=MIN_SPLIT_ROWS)
         train, test = table.iloc[list(split.train)], table.iloc[list(split.test)]
-        lineage = DatasetLineage(uri=request.data_uri, rows=len(table), digest=table_digest(table))
+        lineage = table_lineage(table, request.data_uri, "training")
         logger.info(
             "training %s on %d rows, holding out %d", self._framework.name, len(train), len(test)
         )
 
-        with tracked_run(self._tracker, request.experiment, request.run_name, "training") as run_id:
+        run_name = request.run_name or f"train {request.model_name} {self._framework.name}"
+        with tracked_run(self._tracker, request.experiment, run_name, "training") as run_id:
             self._tracker.log_dataset(run_id, lineage)
             self._tracker.log_params(
                 run_id,
                 {
                     **request.params,
                     "podium.framework": self._framework.name,
+                    "podium.target": spec.target,
+                    "podium.task": spec.task.value,
+                    "podium.dropped": ",".join(spec.drop),
+                    "podium.time_column": spec.time_column,
                     "podium.split": request.split.model_dump_json(),
                     "podium.features": ",".join(features),
                     "podium.n_train": len(train),
@@ -105,13 +115,33 @@ class TrainingService:
                 task=spec.task,
                 params=request.params,
             )
+            self._log_effective_params(run_id, model, request)
             names = request.metric_names
-            holdout = score(self._framework, model, test[features], test[spec.target], names)
-            on_train = score(self._framework, model, train[features], train[spec.target], names)
+            positive: object = spec.positive_class
+            classes = self._framework.classes(model)
+            if classes is not None and len(classes) == 2:
+                positive = positive_label(classes, spec.positive_class)
+                self._tracker.log_params(run_id, {"podium.positive_class": positive})
+            holdout = score(
+                self._framework,
+                model,
+                test[features],
+                test[spec.target],
+                names,
+                positive_class=positive,
+            )
+            on_train = score(
+                self._framework,
+                model,
+                train[features],
+                train[spec.target],
+                names,
+                positive_class=positive,
+            )
             self._tracker.log_metrics(
                 run_id,
                 {
-                    **{f"holdout_{k}": v for k, v in holdout.items()},
+                    **{f"{HOLDOUT_PREFIX}{k}": v for k, v in holdout.items()},
                     **{f"train_{k}": v for k, v in on_train.items()},
                 },
             )
@@ -134,7 +164,7 @@ class TrainingService:
                         params=request.params,
                     )
             self._tracker.log_table(
-                run_id, self._framework.feature_importance(model), "feature_importance.json"
+                run_id, _with_shares(self._framework.feature_importance(model)), IMPORTANCE_TABLE
             )
             if verdict.passed and request.register_model:
                 version = self._register(
@@ -144,6 +174,9 @@ class TrainingService:
                     example=test[features],
                     lineage=lineage,
                     holdout=holdout,
+                    holdout_from=None
+                    if request.refit_full or request.split.kind != "time"
+                    else holdout_start(test, spec.time_column),
                 )
 
         result = TrainingResult(
@@ -159,6 +192,20 @@ class TrainingService:
         )
         return Training(result=result, model=model, holdout_rows=split.test)
 
+    def _log_effective_params(
+        self, run_id: str, model: FittedModel, request: TrainingRequest
+    ) -> None:
+        """The estimator's class and every param it was fitted with, defaults included; those
+        the request set are logged already, under the names it gave."""
+        estimator, params = self._framework.describe(model)
+        self._tracker.log_params(
+            run_id,
+            {
+                "podium.estimator": estimator,
+                **{k: v for k, v in params.items() if k not in request.params},
+            },
+        )
+
     def _register(
         self,
         *,
@@ -168,6 +215,7 @@ class TrainingService:
         example: pd.DataFrame,
         lineage: DatasetLineage,
         holdout: dict[str, float],
+        holdout_from: str | None,
     ) -> ModelVersion:
         version = self._registry.register(
             model,
@@ -179,11 +227,20 @@ class TrainingService:
                 "podium.data.digest": lineage.digest,
                 "podium.data.rows": str(lineage.rows),
                 DATASET_TAG: request.dataset.model_dump_json(),
-                **{f"holdout_{k}": f"{v:.6g}" for k, v in holdout.items()},
+                REFIT_FULL_TAG: str(request.refit_full).lower(),
+                **({HOLDOUT_FROM_TAG: holdout_from} if holdout_from else {}),
+                **{f"{HOLDOUT_PREFIX}{k}": f"{v:.6g}" for k, v in holdout.items()},
             },
         )
         logger.info("registered %s version %d", version.name, version.version)
         return version
+
+
+def _with_shares(importance: pd.DataFrame) -> pd.DataFrame:
+    """The importance table with `share`: each feature's part of the total, whatever the
+    framework's own unit (LightGBM's split gain, a tree's impurity decrease)."""
+    total = float(importance["importance"].sum())
+    return importance.assign(share=importance["importance"] / total if total > 0 else 0.0)
 
 
 def _notice(result: TrainingResult) -> Notice:

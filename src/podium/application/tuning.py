@@ -1,9 +1,13 @@
 """The tuning use case: search model params by cross-validation and keep the best as an overlay."""
 
+import json
 import logging
+from pathlib import PurePosixPath
+from urllib.parse import urlparse
 
 import pandas as pd
 
+from podium.application.charts import search_chart
 from podium.application.cross_validation import CrossValidation
 from podium.application.runs import tracked_run
 from podium.application.tuning_records import (
@@ -16,14 +20,23 @@ from podium.application.tuning_records import (
 from podium.domain.dataset import feature_kinds, validate_table
 from podium.domain.errors import ConfigError, ModelError
 from podium.domain.folds import make_folds
-from podium.domain.lineage import table_digest
-from podium.domain.model import DatasetLineage
+from podium.domain.lineage import table_lineage
+from podium.domain.redaction import redact
 from podium.domain.splits import split_table
 from podium.domain.study import StudyResult, TrialState
 from podium.domain.tuning import TuningRequest, TuningResult
-from podium.ports import DocumentStore, ExperimentTracker, ModelFramework, TableStore, Tuner
+from podium.ports import (
+    ChartRenderer,
+    DocumentStore,
+    ExperimentTracker,
+    ModelFramework,
+    TableStore,
+    Tuner,
+)
 
 logger = logging.getLogger(__name__)
+
+SEARCH_CHART = "search.png"
 
 
 class TuningService:
@@ -37,7 +50,9 @@ class TuningService:
         framework: ModelFramework,
         tuner: Tuner,
         documents: DocumentStore,
+        charts: ChartRenderer | None = None,
     ) -> None:
+        self._charts = charts
         self._storage = storage
         self._tracker = tracker
         self._framework = framework
@@ -50,8 +65,10 @@ class TuningService:
         The table is read and checked, and every parameter name checked against the model, before
         any run or trial starts (`ConfigError` names an unknown one). The rows of the training
         holdout (`request.holdout`) are left out of every fold. One run records the search
-        settings, the best params and score, and the trials table; with `log_trials`, each trial
-        also gets a child run. The overlay is written last, so a failed search leaves none;
+        settings, the best params and score, and the trials table, with a chart of the search
+        (`search.png`: each trial's score and the best so far) when there are `charts`; with
+        `log_trials`, each trial also gets a child run. The study is told the run, the data's
+        digest and the base params. The overlay is written last, so a failed search leaves none;
         `ModelError` when no trial completed.
         """
         table = self._storage.read(request.data_uri)
@@ -76,9 +93,7 @@ class TuningService:
             metric=objective.metric,
             base_params=request.base_params,
         )
-        lineage = DatasetLineage(
-            uri=request.data_uri, rows=len(table), digest=table_digest(table), context="tuning"
-        )
+        lineage = table_lineage(table, request.data_uri, "tuning")
         logger.info(
             "tuning %s on %d of %d rows (%d folds), %s %s, %d trials",
             self._framework.name,
@@ -89,7 +104,9 @@ class TuningService:
             objective.metric,
             request.budget.n_trials,
         )
-        with tracked_run(self._tracker, request.experiment, request.run_name, "tuning") as run_id:
+        table_name = _table_name(request.data_uri)
+        run_name = request.run_name or f"tune {table_name} {self._framework.name}"
+        with tracked_run(self._tracker, request.experiment, run_name, "tuning") as run_id:
             self._tracker.log_dataset(run_id, lineage)
             self._tracker.log_params(
                 run_id,
@@ -100,7 +117,19 @@ class TuningService:
                 },
             )
             study = self._tuner.search(
-                request.space, evaluator, objective=objective, budget=request.budget
+                request.space,
+                evaluator,
+                objective=objective,
+                budget=request.budget,
+                about={
+                    "podium.run_id": run_id,
+                    "podium.experiment": request.experiment,
+                    "podium.data_uri": redact(request.data_uri),
+                    "podium.data_digest": lineage.digest,
+                    "podium.base_params": json.dumps(request.base_params, sort_keys=True),
+                    "podium.framework": self._framework.name,
+                    "podium.metric": objective.metric,
+                },
             )
             best = study.best()
             if best is None or best.value is None:
@@ -117,6 +146,10 @@ class TuningService:
                 },
             )
             self._tracker.log_table(run_id, trials_table(study), "trials.json")
+            if self._charts is not None:  # None: the tracker keeps no figures
+                title = f"Search of {self._framework.name} params on {table_name}"
+                png = search_chart(self._charts, study, title=title)
+                self._tracker.log_figure(run_id, png, SEARCH_CHART)
             self._tracker.set_tags(run_id, {"podium.best_trial": str(best.number)})
             if request.log_trials:
                 log_trial_runs(self._tracker, run_id, request, study)
@@ -177,6 +210,12 @@ def check_params(framework: ModelFramework, request: TuningRequest) -> None:
         raise ConfigError(
             f"tuner.space: {unknown} are not parameters of the {framework.name} model"
         )
+
+
+def _table_name(uri: str) -> str:
+    """What a person calls the table at `uri`: its file name without the suffix."""
+    parsed = urlparse(uri)
+    return PurePosixPath(parsed.path or parsed.netloc).stem or uri
 
 
 def _nothing_completed(study: StudyResult) -> str:

@@ -1,6 +1,7 @@
 """Running a validated job config: build the container from its stack, call the job's service,
 and summarise the result with the exit code a scheduler branches on."""
 
+import logging
 import math
 import os
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from podium.config.stack import StackSettings
 from podium.config.training import TrainingJobSettings
 from podium.config.tuning import TuningJobSettings
 from podium.domain.errors import ConfigError
+
+logger = logging.getLogger("podium.cli")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ def run_job(config: JobConfig) -> Outcome:
     from podium.container import Container
 
     stack, job = config.stack, config.job
+    logger.info("running a %s job on %s", job.kind, describe_stack(stack))
     _bound_tracking_requests(stack)
     container = Container(stack=stack)
     match job:
@@ -97,6 +101,13 @@ def run_job(config: JobConfig) -> Outcome:
             moved = container.promotion_service().promote(job.promotion_request(current_actor()))
             code = exit_codes.REFUSED if moved.outcome == "refused" else exit_codes.OK
             return Outcome(code, summarise_promotion(moved))
+
+
+def describe_stack(stack: StackSettings) -> str:
+    """The kind of each part of `stack` it has, in a line without URIs (nor their secrets)."""
+    parts = {name: getattr(stack, name) for name in type(stack).model_fields}
+    kinds = (f"{name} {part.kind}" for name, part in parts.items() if getattr(part, "kind", None))
+    return ", ".join(kinds)
 
 
 def _bound_tracking_requests(stack: StackSettings) -> None:

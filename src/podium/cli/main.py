@@ -38,9 +38,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             _traceback(exc, debug=args.debug)
             print("podium: interrupted", file=sys.stderr)
             return TERMINATED if signal.SIGTERM in signals else INTERRUPTED
+        except BrokenPipeError:  # `podium schema | head`: the reader has what it wanted
+            _silence_stdout()
+            return OK
         except Exception as exc:
             return _report(exc, debug=args.debug)
     return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises nothing more."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @contextmanager
@@ -64,12 +74,31 @@ def _terminate_as_interrupt() -> Iterator[list[int]]:
         signal.signal(signal.SIGTERM, previous)
 
 
+_EPILOG = """\
+job kinds (a config's job.kind), with a bundled example of each in configs/:
+  training     fit a model, judge it on a time-ordered holdout, register a version
+  tuning       search the model's params by time-ordered cross-validation
+  evaluation   score a version and the champion on the same rows, through a gate
+  promotion    move an alias (champion) through that gate; rollback; history
+  inference    predict a table in batches with a registered version
+  explanation  global importance and per-row contributions of a version
+  monitoring   drift of a version's features between a reference and a current table
+
+  podium run configs/training.yaml                   train the bundled example
+  podium run configs/training.yaml configs/stacks/local.yaml --set model.kind=sklearn
+  podium schema > podium.schema.json                 JSON Schema of a job config, for editors
+  podium schema --stack                              ... of a stack file (configs/stacks/)
+
+exit codes: 0 ok, 1 job failed, 2 invalid config or usage, 3 quality gate refused,
+4 drift found, 130 interrupted, 143 terminated."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="podium",
         description="The machine-learning model lifecycle as ports and adapters.",
-        epilog="Exit codes: 0 ok, 1 job failed, 2 invalid config or usage, 3 quality gate refused,"
-        " 4 drift found, 130 interrupted, 143 terminated.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=_Version, help="show podium's version and exit")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
@@ -91,7 +120,15 @@ def _parser() -> argparse.ArgumentParser:
         )
         _common(command)
         command.set_defaults(command=handler)
-    schema = commands.add_parser("schema", help="print the JSON Schema of a config")
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of a job config (--stack: of a stack file)",
+        description="Print the JSON Schema of a job config, or with --stack of a stack file"
+        " (configs/stacks/*.yaml), for editors and validators such as check-jsonschema.",
+    )
+    schema.add_argument(
+        "--stack", action="store_true", help="the schema of a stack file, without `job:`"
+    )
     _common(schema)
     schema.set_defaults(command=_schema)
     return parser
@@ -134,10 +171,10 @@ def _validate(args: argparse.Namespace) -> int:
     return OK
 
 
-def _schema(_args: argparse.Namespace) -> int:
-    from podium.config.settings import ConfigFile
+def _schema(args: argparse.Namespace) -> int:
+    from podium.config.schema import job_schema, stack_schema
 
-    print(json.dumps(ConfigFile.model_json_schema(), indent=2))
+    print(json.dumps(stack_schema() if args.stack else job_schema(), indent=2))
     return OK
 
 

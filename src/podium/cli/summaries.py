@@ -1,5 +1,6 @@
 """What a person sees when a job ends: a few lines on its result."""
 
+import math
 from collections.abc import Mapping
 
 from podium.domain.evaluation import EvaluationResult
@@ -37,7 +38,7 @@ def summarise_explanation(result: ExplanationResult) -> str:
     lines = [
         f"explanation run {result.run_id}: {result.model_name} version {result.model_version}"
         f" on {result.rows} rows ({result.explainer})",
-        "top features: " + ", ".join(f"{feature} {value:.4g}" for feature, value in ranked),
+        "top features: " + ", ".join(f"{feature} {number(value)}" for feature, value in ranked),
     ]
     written = {"importance": result.importance_uri, "contributions": result.contributions_uri}
     lines.extend(f"{name} written to {uri}" for name, uri in written.items() if uri is not None)
@@ -49,13 +50,13 @@ def summarise_tuning(result: TuningResult) -> str:
     metric = result.objective.metric
     study = f", study {result.study_name}" if result.study_name else ""
     total = result.n_complete + result.n_pruned + result.n_failed
-    folds = " ".join(f"{score:.4g}" for score in result.best_fold_scores)
+    folds = " ".join(number(score) for score in result.best_fold_scores)
     params = "  ".join(f"{name}={value}" for name, value in result.best_params.items())
     lines = [
         f"tuning run {result.run_id}: {total} trials ({result.n_complete} complete,"
         f" {result.n_pruned} pruned, {result.n_failed} failed) on {result.n_rows} rows,"
         f" {result.n_folds} folds{study}",
-        f"best cv {metric} {result.best_value:.4g} (trial {result.best_trial}; folds {folds})",
+        f"best cv {metric} {number(result.best_value)} (trial {result.best_trial}; folds {folds})",
         f"best params: {params}",
     ]
     if result.best_params_uri is not None:
@@ -117,10 +118,9 @@ def summarise_promotion(result: PromotionResult) -> str:
         head = f"promoted {result.model_name} {after} to {result.alias} (was {before})"
     lines = [("dry run, nothing changed: would have " if result.dry_run else "") + head]
     if result.evaluation is not None:
-        lines.append(
-            f"gate evaluation run {result.evaluation.run_id}: "
-            + ("passed" if result.evaluation.verdict.passed else "refused")
-        )
+        verdict = "passed" if result.evaluation.verdict.passed else "refused"
+        where = "not recorded" if result.dry_run else f"run {result.evaluation.run_id}"
+        lines.append(f"gate evaluation ({where}): {verdict}")
     lines.extend(f"  {reason}" for reason in result.reasons)
     if result.event is not None:
         lines.append(f"recorded as change {result.event.sequence} by {result.event.actor}")
@@ -159,4 +159,16 @@ def _version(version: int | None) -> str:
 
 
 def _metrics(metrics: Mapping[str, float]) -> str:
-    return "  ".join(f"{name} {value:.4g}" for name, value in metrics.items())
+    return "  ".join(f"{name} {number(value)}" for name, value in metrics.items())
+
+
+def number(value: float) -> str:
+    """`value` with four significant digits, trailing zeros kept and no exponent, so that
+    columns of metrics read alike: 120.2, 119.0, 85.28, 0.7029, 14442."""
+    if not math.isfinite(value):
+        return str(value)
+    magnitude = abs(value)
+    decimals = 0 if magnitude >= 1000 else 1 if magnitude >= 100 else 2 if magnitude >= 10 else 3
+    if magnitude < 1:
+        decimals = 4
+    return f"{value:.{decimals}f}"

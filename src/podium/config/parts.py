@@ -1,11 +1,12 @@
-"""The swappable parts of a stack that every job uses: storage, tracker, registry and model.
+"""The swappable parts of a stack that every job uses: storage, tracker, registry, model and
+batch engine.
 
 Each part is a union on `kind`; `podium.container` maps every kind to its adapter.
 """
 
 from typing import Annotated, Literal
 
-from pydantic import Field, JsonValue
+from pydantic import Field, JsonValue, field_validator
 
 from podium.domain.base import Frozen
 
@@ -109,3 +110,41 @@ ModelSettings = Annotated[
     Field(discriminator="kind"),
 ]
 AnyModelSettings = LightGBMModelSettings | SklearnModelSettings | MemoryModelSettings
+
+
+class LocalEngineSettings(Frozen):
+    """Batch work (inference, monitoring samples) in this process, streamed with pandas."""
+
+    kind: Literal["local"] = "local"
+
+
+SparkConfValue = str | int | float | bool
+_SPARK_MASTERS = ("local", "spark://", "sc://", "yarn", "k8s://", "mesos://")
+
+
+class SparkEngineSettings(Frozen):
+    """Batch work on Apache Spark (`pip install 'podium[spark]'`): local threads, a standalone
+    cluster, YARN or Kubernetes, or a Spark Connect server (`sc://`)."""
+
+    kind: Literal["spark"]
+    master: str = Field(
+        default="local[2]",
+        description="local[N], spark://host:7077, sc://host:15002, yarn or k8s://...",
+    )
+    app_name: str = Field(default="podium", min_length=1)
+    conf: dict[str, SparkConfValue] = Field(
+        default={}, description="Spark settings, e.g. spark.executor.memory: 4g"
+    )
+
+    @field_validator("master")
+    @classmethod
+    def _known_master(cls, master: str) -> str:
+        if not master.startswith(_SPARK_MASTERS):
+            raise ValueError(
+                f"{master!r} is not a Spark master URL; use local[N], spark://host:port,"
+                " sc://host:port, yarn or k8s://..."
+            )
+        return master
+
+
+EngineSettings = Annotated[LocalEngineSettings | SparkEngineSettings, Field(discriminator="kind")]

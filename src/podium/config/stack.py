@@ -12,7 +12,9 @@ from podium.config.monitoring import (
 from podium.config.notifier import NoNotifierSettings, NotifierSettings
 from podium.config.parts import (
     CloudPathStorageSettings,
+    EngineSettings,
     LightGBMModelSettings,
+    LocalEngineSettings,
     MemoryRegistrySettings,
     MemoryStorageSettings,
     MemoryTrackerSettings,
@@ -34,13 +36,15 @@ DEFAULT_KINDS = {
     "tuner": "optuna",
     "explainer": "lightgbm",
     "notifier": "none",
+    "engine": "local",
 }
 
 
 class StackSettings(Frozen):
     """The parts jobs run on, each chosen by its `kind`: where tables live, where runs and
     models are recorded, which model framework fits, how tuning searches, how drift is judged,
-    how models are explained, and who hears how jobs end.
+    how models are explained, who hears how jobs end, and where batch work (inference,
+    monitoring samples) runs.
 
     The default is the local stack (`configs/stacks/local.yaml`): tables on disk, MLflow in a
     SQLite file under `.podium/`. `StackSettings.in_memory()` keeps everything in memory.
@@ -54,6 +58,7 @@ class StackSettings(Frozen):
     monitoring: MonitoringSettings = MonitoringSettings()
     explainer: ExplainerSettings = LightGBMExplainerSettings()
     notifier: NotifierSettings = NoNotifierSettings()
+    engine: EngineSettings = LocalEngineSettings()
 
     @classmethod
     def in_memory(cls) -> "StackSettings":

@@ -30,7 +30,8 @@ class DatasetSpec(Frozen):
 
     `features` empty means every column that is not the target, the time column, an id column or
     listed in `drop`. Columns derived from the target (for example parts that sum to it) belong in
-    `drop`: a feature must never be computable from the target.
+    `drop`: a feature must never be computable from the target. `positive_class` is the label
+    a binary classifier's f1 scores (default: the second of the sorted labels).
     """
 
     target: str = Field(min_length=1)
@@ -39,6 +40,7 @@ class DatasetSpec(Frozen):
     drop: tuple[str, ...] = ()
     time_column: str | None = None
     id_columns: tuple[str, ...] = ()
+    positive_class: str | int | bool | None = None
 
     @model_validator(mode="after")
     def _roles_do_not_overlap(self) -> Self:
@@ -53,6 +55,8 @@ class DatasetSpec(Frozen):
             )
         if self.target in self.drop or self.target in self.id_columns:
             raise ValueError(f"target {self.target!r} cannot also be dropped or an id column")
+        if self.positive_class is not None and self.task is not Task.CLASSIFICATION:
+            raise ValueError("positive_class applies to a classification task; remove it")
         return self
 
     def feature_columns(self, columns: pd.Index | list[str]) -> list[str]:
@@ -70,7 +74,8 @@ def validate_table(table: pd.DataFrame, spec: DatasetSpec, *, source: str) -> li
 
     Raises `DataSchemaError` naming the column (and `source`, the table's URI) when the table is
     empty, lacks a column the spec names, has nulls or a non-numeric dtype in a regression
-    target, has fewer than two classes for classification, or has no usable feature.
+    target, has fewer than two classes for classification, or has no usable feature; and, when
+    `spec.positive_class` is set, unless the target has exactly two classes, that one among them.
     """
     if table.empty:
         raise DataSchemaError(
@@ -108,8 +113,24 @@ def validate_table(table: pd.DataFrame, spec: DatasetSpec, *, source: str) -> li
             f"{source}: target column {spec.target!r} has fewer than two classes (only"
             f" {target.iloc[0]!r}); a classifier needs rows of at least two"
         )
+    if spec.positive_class is not None:
+        _check_positive_class(target, spec.positive_class, source=source)
     feature_kinds(table, features, source=source)
     return features
+
+
+def _check_positive_class(target: pd.Series, positive: str | int | bool, *, source: str) -> None:
+    labels = sorted(target.unique().tolist(), key=repr)
+    if len(labels) != 2:
+        raise DataSchemaError(
+            f"{source}: dataset.positive_class is for a binary target, but {target.name!r} has"
+            f" {len(labels)} classes; remove positive_class (f1 is then their macro average)"
+        )
+    if not any(label == positive and type(label) is type(positive) for label in labels):
+        raise DataSchemaError(
+            f"{source}: dataset.positive_class {positive!r} is not a class of target"
+            f" {target.name!r} ({labels}); use one of them"
+        )
 
 
 def feature_kinds(

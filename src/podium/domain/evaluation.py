@@ -16,6 +16,10 @@ from podium.domain.rows import TableSlice
 
 DIGEST_TAG = "podium.data.digest"
 """The version tag holding the digest of the table the version was trained from."""
+REFIT_FULL_TAG = "podium.refit_full"
+"""The version tag saying "true" when the version was refitted on every row of its table."""
+HOLDOUT_PREFIX = "holdout_"
+"""The prefix of a metric scored on rows the model was not fitted on, in every job's run."""
 
 
 class EvaluationRequest(Frozen):
@@ -68,6 +72,17 @@ class EvaluationResult(Frozen):
     verdict: GateVerdict
     n_rows: int
     data_digest: str
+
+
+def refuse_refit_rows(version: ModelVersion, *, uri: str, role: str) -> None:
+    """Raise `ConfigError`: `version` was refitted on every row of the table at `uri`, so any
+    of its rows is training data. `role` says which model it is (`model`, `champion`)."""
+    raise ConfigError(
+        f"{uri}: {role} {version.name} version {version.version} was refit on every row of"
+        " this table (refit_full), so no row of it is held out and its scores there say nothing"
+        " about new data; evaluate on another table, or set `allow_training_data: true` to do"
+        " it anyway"
+    )
 
 
 def refuse_training_data(version: ModelVersion, digest: str, *, uri: str, role: str) -> None:

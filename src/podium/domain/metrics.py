@@ -67,14 +67,37 @@ def _accuracy(y: FloatArray, pred: FloatArray) -> float:
     return float(np.mean(y == pred))
 
 
-def _f1(y: FloatArray, pred: FloatArray, classes: FloatArray | None) -> float:
-    """Binary F1 of the larger label, or the macro average over labels for more than two.
+def positive_label(classes: FloatArray, positive_class: object = None) -> object:
+    """The class a binary F1 scores: `positive_class` when given, else the second of the sorted
+    `classes` (the larger label). Raises `ModelError` when `positive_class` is not one of them.
+    """
+    labels: list[object] = np.asarray(classes).tolist()
+    if positive_class is None:
+        return labels[-1]
+    for label in labels:
+        if label == positive_class and type(label) is type(positive_class):
+            return label
+    raise ModelError(
+        f"dataset.positive_class {positive_class!r} is not one of the classes {labels};"
+        " pick one of them"
+    )
+
+
+def _f1(
+    y: FloatArray, pred: FloatArray, classes: FloatArray | None, positive_class: object = None
+) -> float:
+    """Binary F1 of the positive label (`positive_label`), or the macro average over labels for
+    more than two.
 
     The labels are the model's `classes` when known, so a holdout that happens to lack one
     class is still scored as the multiclass problem it is.
     """
     labels = np.unique(np.concatenate([y, pred])) if classes is None else np.asarray(classes)
-    positives = labels[-1:] if len(labels) <= 2 else labels
+    positives = (
+        np.asarray([positive_label(labels, positive_class)], dtype=labels.dtype)
+        if len(labels) == 2 or (len(labels) < 2 and positive_class is None)
+        else labels
+    )
     scores = []
     for label in positives:
         tp = np.sum((pred == label) & (y == label))
@@ -164,12 +187,15 @@ def compute_metrics(
     y_pred: FloatArray,
     proba: FloatArray | None = None,
     classes: FloatArray | None = None,
+    *,
+    positive_class: object = None,
 ) -> dict[str, float]:
     """Compute each named metric of predictions against the truth.
 
     `proba` (rows by classes, columns in the order of `classes`) is required for metrics that
     need scores; raises `ModelError` when it is missing. `classes`, when given, also fixes the
-    label set of f1.
+    label set of f1; `positive_class` is the label a binary f1 scores (by default the second of
+    the sorted labels), and a `ModelError` when it is not one of them.
     """
     truth = np.asarray(y_true)
     result: dict[str, float] = {}
@@ -179,7 +205,10 @@ def compute_metrics(
             continue
         if name == "f1":
             result[name] = _f1(
-                truth, np.asarray(y_pred), None if classes is None else np.asarray(classes)
+                truth,
+                np.asarray(y_pred),
+                None if classes is None else np.asarray(classes),
+                positive_class,
             )
             continue
         if proba is None or classes is None:

@@ -50,12 +50,17 @@ def ended_status(exc: BaseException) -> RunStatus:
 
 
 class DatasetLineage(Frozen):
-    """Where a table came from and what it held, so a run can name the exact data it used."""
+    """Where a table came from and what it held, so a run can name the exact data it used.
+
+    `columns` pairs each column with its kind of value (`podium.domain.lineage.COLUMN_TYPES`),
+    in the table's order; empty when not known.
+    """
 
     uri: str
     rows: int
     digest: str
     context: str = "training"
+    columns: tuple[tuple[str, str], ...] = ()
 
 
 class RunRecord(Frozen):

@@ -1,7 +1,7 @@
 """Promotion: moving an alias between versions through the gate, and the history of its moves."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
@@ -51,6 +51,40 @@ def current_version(history: Sequence[AliasEvent]) -> int | None:
     """The version the alias points at by its `history`; None when unset."""
     stack = _stack(history)
     return stack[-1] if stack else None
+
+
+OUTSIDE_ACTOR = "outside podium"
+"""The actor of a move that the registry shows but no recorded change made."""
+
+
+def outside_move(
+    alias: str, history: Sequence[AliasEvent], pointed: int | None
+) -> AliasEvent | None:
+    """The move that took `alias` from where its `history` left it to `pointed`, the version
+    the registry says it points at, when some tool other than podium moved it; None when the
+    two agree.
+
+    The move is numbered after the last recorded change and stamped with its time (no time of
+    its own is known), so that reading the history twice gives the same move.
+    """
+    recorded = current_version(history)
+    if recorded == pointed:
+        return None
+    last = history[-1] if history else None
+    return AliasEvent(
+        alias=alias,
+        action="promote",
+        outcome="moved",
+        from_version=recorded,
+        to_version=pointed,
+        actor=OUTSIDE_ACTOR,
+        reason=(
+            f"moved outside podium: the registry points the alias at version {pointed}, podium's"
+            f" last recorded change left it at {recorded}"
+        ),
+        sequence=last.sequence + 1 if last is not None else 1,
+        at=last.at if last is not None else datetime.fromtimestamp(0, UTC),
+    )
 
 
 def rollback_target(history: Sequence[AliasEvent], subject: str) -> tuple[int, int | None]:

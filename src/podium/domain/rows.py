@@ -2,15 +2,32 @@
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
-from pydantic import model_validator
+from pydantic import WithJsonSchema, model_validator
 
 from podium.domain.base import Frozen
 from podium.domain.errors import DataSchemaError
+
+# What a bound of a time window accepts: a date (midnight) or a date and time, with `T` or a
+# space between them and an optional UTC offset. JSON Schema's `date-time` format alone would
+# refuse the plain dates that the bundled configs use.
+_DATE_OR_DATETIME = (
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
+)
+TimeBound = Annotated[
+    datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": _DATE_OR_DATETIME,
+            "description": "A date (2012-09-01) or a date and time (2012-09-01T06:00)",
+        }
+    ),
+]
 
 
 class TableSlice(Frozen):
@@ -24,8 +41,8 @@ class TableSlice(Frozen):
     """
 
     uri: str | None = None
-    time_from: datetime | None = None
-    time_to: datetime | None = None
+    time_from: TimeBound | None = None
+    time_to: TimeBound | None = None
     half: Literal["first", "second"] | None = None
     seed: int = 0
 

@@ -427,7 +427,9 @@ class Lifecycle:
                 experiment=experiment,
                 run_name=run_name,
             )
-            result = self.container.inference_service(storage=self._storage()).infer(request)
+            tables = self._storage()
+            service = self.container.inference_service(storage=tables, engine__storage=tables)
+            result = service.infer(request)
         if output is not None:
             return result
         predictions = self._storage().take(destination)
@@ -509,7 +511,9 @@ class Lifecycle:
                 experiment=experiment,
                 run_name=run_name,
             )
-            return self.container.monitoring_service(storage=self._storage()).monitor(request)
+            tables = self._storage()
+            service = self.container.monitoring_service(storage=tables, engine__storage=tables)
+            return service.monitor(request)
 
     # Helpers.
 

@@ -1,5 +1,6 @@
 """The interfaces the use cases need from the outside world."""
 
+from podium.ports.batch_engine import BatchEngine
 from podium.ports.chart_renderer import ChartRenderer
 from podium.ports.document_store import DocumentStore
 from podium.ports.drift_detector import DriftDetector
@@ -13,6 +14,7 @@ from podium.ports.table_store import TableStore, TableWriter
 from podium.ports.tuner import TrialEvaluator, TrialReporter, Tuner
 
 __all__ = [
+    "BatchEngine",
     "ChartRenderer",
     "DocumentStore",
     "DriftDetector",

@@ -74,6 +74,13 @@ class ModelFramework(Protocol):
         """The sorted class labels of a classifier; None for regression."""
 
     @abstractmethod
+    def describe(self, model: FittedModel) -> tuple[str, dict[str, JsonValue]]:
+        """What `model` is: the dotted path of its estimator's class, and every parameter it
+        was fitted with, the library's defaults included, as plain JSON values (others as their
+        string form).
+        """
+
+    @abstractmethod
     def feature_importance(self, model: FittedModel) -> pd.DataFrame:
         """The model's own importance per input feature: columns `feature`, `importance`.
 

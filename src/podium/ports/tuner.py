@@ -72,5 +72,11 @@ class Tuner(Protocol):
         *,
         objective: Objective,
         budget: SearchBudget,
+        about: Mapping[str, str] | None = None,
     ) -> StudyResult:
-        """Search `space` for params that `evaluator` scores best under `objective`."""
+        """Search `space` for params that `evaluator` scores best under `objective`.
+
+        `about` says what the search is for (the tracking run, the data's digest, the base
+        params), for the record: a tuner that keeps a study of its own stores it with the
+        study; one that keeps none may ignore it.
+        """

@@ -27,6 +27,7 @@ only. `import podium` and the adapters never import it.
 import pytest
 
 _SUITES = (
+    "batch_engine",
     "chart_renderer",
     "document_store",
     "drift_detector",
@@ -43,6 +44,7 @@ _SUITES = (
 # shows the values compared, as it does for the host's own test modules.
 pytest.register_assert_rewrite(*(f"{__name__}.{suite}" for suite in _SUITES))
 
+from podium.testing.batch_engine import BatchEngineContract  # noqa: E402
 from podium.testing.chart_renderer import ChartRendererContract  # noqa: E402
 from podium.testing.document_store import DocumentStoreContract  # noqa: E402
 from podium.testing.drift_detector import DriftDetectorContract  # noqa: E402
@@ -56,6 +58,7 @@ from podium.testing.table_store import TableStoreContract  # noqa: E402
 from podium.testing.tuner import TunerContract  # noqa: E402
 
 __all__ = [
+    "BatchEngineContract",
     "ChartRendererContract",
     "DocumentStoreContract",
     "DriftDetectorContract",

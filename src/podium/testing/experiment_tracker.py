@@ -210,6 +210,27 @@ class ExperimentTrackerContract:
         # then
         assert set(tracker.get_run(run_id).datasets) == {TRAINING, HOLDOUT}
 
+    def test_a_dataset_reports_its_columns_and_a_later_one_of_its_context_replaces_it(
+        self, experiment_tracker: ExperimentTracker
+    ) -> None:
+        # given
+        tracker = experiment_tracker
+        run_id = tracker.start_run("bikes", run_name="train bike-sharing lightgbm")
+        typed = TRAINING.model_copy(
+            update={"columns": (("dteday", "datetime"), ("temp", "double"), ("season", "string"))}
+        )
+        retyped = typed.model_copy(update={"digest": "89abcdef", "columns": (("temp", "long"),)})
+
+        # when
+        tracker.log_dataset(run_id, typed)
+        first = tracker.get_run(run_id)
+        tracker.log_dataset(run_id, retyped)
+
+        # then
+        assert first.name == "train bike-sharing lightgbm"
+        assert first.datasets == (typed,)
+        assert tracker.get_run(run_id).datasets == (retyped,)
+
     def test_no_param_tag_or_dataset_keeps_a_password_or_secret_query_value(
         self, experiment_tracker: ExperimentTracker
     ) -> None:

@@ -437,6 +437,24 @@ class ModelFrameworkContract:
         assert one_by_one == [None] * len(accepted_params)
         assert together is None
 
+    @TASKS
+    def test_describe_names_the_estimator_class_and_every_param_it_was_fitted_with(
+        self, framework_subject: Subject, framework_fits: Fits, task: Task
+    ) -> None:
+        # given
+        framework, model = framework_fits.get(framework_subject, task)
+
+        # when
+        estimator, params = framework.describe(model)
+
+        # then
+        assert "." in estimator
+        assert " " not in estimator
+        for name, value in framework_subject.params(task).items():
+            if name in params:  # an alias is kept under the library's own name
+                assert params[name] == value
+        assert all(isinstance(v, str | int | float | bool | type(None)) for v in params.values())
+
     # --- Importance ------------------------------------------------------------------------------
 
     @TASKS

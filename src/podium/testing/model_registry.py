@@ -42,6 +42,10 @@ def estimator_predictions(model: FittedModel, rows: pd.DataFrame) -> np.ndarray:
     return np.asarray(estimator.predict(rows[list(model.features)]))
 
 
+MoveOutside = Callable[[ModelRegistry, str, str, int | None], None]
+"""Moves `alias` of `name` to a version (None: removes it) as a tool other than podium would."""
+
+
 def change(
     before: int | None,
     after: int | None,
@@ -129,7 +133,14 @@ class ModelRegistryContract:
       estimator has no scikit-learn style `predict`.
     - `model_registry_client` (default: a function returning `model_registry` itself): a
       function opening another client of the same registry, for the racing writers check.
+    - `move_alias_outside` (default None: those checks are skipped): a function
+      `(registry, name, alias, version)` moving the alias as another tool would (MLflow's own
+      client), without podium recording it.
     """
+
+    @pytest.fixture
+    def move_alias_outside(self) -> MoveOutside | None:
+        return None
 
     @pytest.fixture
     def registry_run_id(self) -> str:
@@ -476,6 +487,56 @@ class ModelRegistryContract:
         # then
         assert [e.sequence for e in registry.alias_history(NAME, "champion")] == [1, 2]
         assert [e.to_version for e in registry.alias_history(NAME, "staging")] == [2]
+
+    def test_a_move_made_outside_podium_is_reported_by_the_history(
+        self,
+        register_versions: Callable[[int], ModelRegistry],
+        move_alias_outside: MoveOutside | None,
+    ) -> None:
+        if move_alias_outside is None:
+            pytest.skip("this registry's aliases cannot be moved from outside")
+        # given: podium put the champion at 1; another tool moved it to 3
+        registry = register_versions(3)
+        first = registry.record_alias_change(NAME, change(None, 1))
+        move_alias_outside(registry, NAME, "champion", 3)
+
+        # when
+        history = registry.alias_history(NAME, "champion")
+
+        # then
+        assert history[0] == first
+        outside = history[1]
+        assert (outside.sequence, outside.from_version, outside.to_version) == (2, 1, 3)
+        assert outside.actor == "outside podium"
+        assert "outside podium" in outside.reason
+        assert registry.alias_history(NAME, "champion") == history
+
+    def test_after_a_move_made_outside_podium_the_next_change_records_it_first(
+        self,
+        register_versions: Callable[[int], ModelRegistry],
+        move_alias_outside: MoveOutside | None,
+    ) -> None:
+        if move_alias_outside is None:
+            pytest.skip("this registry's aliases cannot be moved from outside")
+        # given
+        registry = register_versions(3)
+        registry.record_alias_change(NAME, change(None, 1))
+        move_alias_outside(registry, NAME, "champion", 3)
+
+        # when: rolled back from where the registry says the alias is
+        recorded = registry.record_alias_change(NAME, change(3, 1, action="rollback"))
+
+        # then
+        history = registry.alias_history(NAME, "champion")
+        assert [(e.sequence, e.actor, e.from_version, e.to_version) for e in history] == [
+            (1, "ana", None, 1),
+            (2, "outside podium", 1, 3),
+            (3, "ana", 3, 1),
+        ]
+        assert recorded == history[-1]
+        pointed = registry.get_alias(NAME, "champion")
+        assert pointed is not None
+        assert pointed.version == 1
 
     def test_aliases_of_an_unregistered_model_raise_registry_error(
         self, register_versions: Callable[[int], ModelRegistry]

@@ -128,6 +128,22 @@ class TunerContract:
         assert len(finished(study)) == 7
         assert study.objective == MINIMIZE
 
+    def test_a_search_told_what_it_is_for_searches_as_it_would_otherwise(
+        self, make_tuner: MakeTuner
+    ) -> None:
+        # when
+        told = make_tuner().search(
+            SPACE,
+            Bowl(),
+            objective=MINIMIZE,
+            budget=SearchBudget(n_trials=4, seed=7),
+            about={"podium.run_id": "run-1", "podium.data_digest": "0123abcd"},
+        )
+        plain = search(make_tuner(), 4)
+
+        # then
+        assert [t.params for t in told.trials] == [t.params for t in plain.trials]
+
     def test_the_best_trial_is_the_best_complete_one_and_its_value_the_mean_of_its_folds(
         self, make_tuner: MakeTuner
     ) -> None:

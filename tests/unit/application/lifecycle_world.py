@@ -10,6 +10,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from podium.adapters.local_engine import LocalBatchEngine
 from podium.adapters.memory import (
     InMemoryExperimentTracker,
     InMemoryModelFramework,
@@ -62,6 +63,8 @@ class World:
 
     storage: InMemoryTableStore = field(default_factory=lambda: InMemoryTableStore({URI: TABLE}))
     tracker: InMemoryExperimentTracker = field(default_factory=InMemoryExperimentTracker)
+    # Where a dry run's evaluation logs: apart from `tracker`, which must stay untouched.
+    rehearsal_tracker: InMemoryExperimentTracker = field(default_factory=InMemoryExperimentTracker)
     registry: InMemoryModelRegistry = field(default_factory=InMemoryModelRegistry)
     framework: InMemoryModelFramework = field(default_factory=InMemoryModelFramework)
     progress: InMemoryProgressReporter = field(default_factory=InMemoryProgressReporter)
@@ -95,7 +98,15 @@ class World:
         )
 
     def promotion(self) -> PromotionService:
-        return PromotionService(registry=self.registry, evaluation=self.evaluation())
+        rehearsal = EvaluationService(
+            storage=self.storage,
+            tracker=self.rehearsal_tracker,
+            registry=self.registry,
+            frameworks={"memory": self.framework},
+        )
+        return PromotionService(
+            registry=self.registry, evaluation=self.evaluation(), rehearsal=rehearsal
+        )
 
     def inference(self) -> InferenceService:
         return InferenceService(
@@ -103,7 +114,7 @@ class World:
             tracker=self.tracker,
             registry=self.registry,
             frameworks={"memory": self.framework},
-            progress=self.progress,
+            engine=LocalBatchEngine(storage=self.storage, progress=self.progress),
         )
 
 

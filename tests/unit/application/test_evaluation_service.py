@@ -64,7 +64,7 @@ def test_the_run_holds_metrics_lineage_gate_checks_and_residuals() -> None:
     assert run.status is RunStatus.FINISHED
     assert run.tags["podium.job"] == "evaluation"
     assert run.tags["podium.gate"] == "passed"
-    assert run.metrics["rmse"] == pytest.approx(result.metrics["rmse"])
+    assert run.metrics["holdout_rmse"] == pytest.approx(result.metrics["rmse"])
     assert run.params["podium.model.version"] == "1"
     assert [(d.uri, d.context, d.rows) for d in run.datasets] == [(URI, "evaluation", 15)]
     gate = world.tracker.tables[(result.run_id, "gate.json")]
@@ -111,7 +111,7 @@ def test_the_champion_is_scored_on_the_same_rows_and_a_worse_challenger_refused(
     assert any("worse than the champion's" in r for r in result.verdict.reasons)
     run = world.tracker.get_run(result.run_id)
     assert run.tags["podium.gate"] == "refused"
-    assert run.metrics["champion_rmse"] == pytest.approx(result.champion_metrics["rmse"])
+    assert run.metrics["champion_holdout_rmse"] == pytest.approx(result.champion_metrics["rmse"])
 
 
 def test_a_better_challenger_passes_against_the_champion() -> None:

@@ -148,6 +148,23 @@ def test_an_explainer_without_contributions_writes_importance_only() -> None:
     assert world.tracker.get_run(result.run_id).tables == ("importance.json",)
 
 
+def test_contributions_an_earlier_run_left_are_removed_when_this_explainer_gives_none() -> None:
+    # given contributions written by an earlier explanation with per-row contributions
+    world = World(InMemoryModelFramework())
+    earlier = world.service(InMemoryExplainer()).explain(request())
+    assert earlier.contributions_uri == "memory://out/contributions.csv"
+    assert world.storage.exists("memory://out/contributions.csv")
+
+    # when the permutation explainer, which gives none, writes to the same outputs
+    explainer = PermutationExplainer({"memory": InMemoryModelFramework()}, repeats=1)
+    result = world.service(explainer).explain(request(target="rides"))
+
+    # then no table is left that would read as this run's
+    assert result.contributions_uri is None
+    assert not world.storage.exists("memory://out/contributions.csv")
+    assert world.storage.exists("memory://out/importance.parquet")
+
+
 def test_a_sample_of_rows_is_explained_when_capped() -> None:
     # given
     world = World(InMemoryModelFramework())

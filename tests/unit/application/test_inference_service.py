@@ -63,6 +63,20 @@ def test_one_prediction_per_row_in_input_order_with_the_ids_kept() -> None:
     assert world.registry.loads == 1
 
 
+def test_the_batches_reported_are_those_scored_not_those_read() -> None:
+    # given a window that keeps the last 15 of 60 rows, read in batches of 7
+    world = World()
+    world.register()
+    window = TableSlice(uri=URI, time_from=HELD_OUT)
+
+    # when
+    result = world.inference().infer(request(input=window, time_column="day"))
+
+    # then 9 batches were read, and only the last 3 held rows of the window
+    assert (result.rows, result.batches) == (15, 3)
+    assert len(world.storage.read(OUT)) == 15
+
+
 def test_the_run_records_version_input_output_and_rows_and_progress_counts_rows() -> None:
     # given
     world = World()

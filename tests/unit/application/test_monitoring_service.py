@@ -12,12 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from podium.adapters.local_engine import LocalBatchEngine
 from podium.adapters.memory import (
     InMemoryChartRenderer,
     InMemoryExperimentTracker,
     InMemoryModelFramework,
     InMemoryModelRegistry,
     InMemoryNotifier,
+    InMemoryProgressReporter,
     InMemoryTableStore,
 )
 from podium.adapters.scipy_drift import ScipyDriftDetector
@@ -63,6 +65,7 @@ class World:
             registry=self.registry,
             frameworks={"memory": InMemoryModelFramework()},
             detector=ScipyDriftDetector(),
+            engine=LocalBatchEngine(storage=self.storage, progress=InMemoryProgressReporter()),
             charts=self.charts,
             notifier=notifier or self.notifier,
         )

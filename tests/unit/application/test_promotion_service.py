@@ -102,13 +102,19 @@ def test_a_dry_run_says_what_would_happen_and_changes_nothing(shift: float, outc
     world.promotion().promote(promotion_request(world.register(shift=10)))
     candidate = world.register(shift=shift)
 
+    recorded = len(world.tracker.runs)
+
     # when
     result = world.promotion().promote(promotion_request(candidate, dry_run=True))
 
-    # then
+    # then the verdict is the gate's, and nothing is recorded: no alias move, no history, and
+    # no run in the tracker (its evaluation ran on a tracker thrown away)
     assert (result.outcome, result.dry_run, result.event) == (outcome, True, None)
     assert champion(world) == 1
     assert len(world.promotion().history(NAME, "champion")) == 1
+    assert len(world.tracker.runs) == recorded
+    assert result.evaluation is not None
+    assert len(world.rehearsal_tracker.runs) == 1
 
 
 def test_promoting_the_champion_again_changes_and_records_nothing() -> None:

@@ -26,7 +26,7 @@ from podium.application import TrainingService
 from podium.domain.dataset import DatasetSpec, FeatureKind, Task
 from podium.domain.errors import ConfigError, DataSchemaError, ModelError, RegistryError
 from podium.domain.gate import QualityGate, Threshold
-from podium.domain.lineage import table_digest
+from podium.domain.lineage import column_types, table_digest
 from podium.domain.model import DatasetLineage, FittedModel, ModelVersion, RunStatus
 from podium.domain.training import TrainingRequest
 from podium.ports import ModelFramework
@@ -230,11 +230,13 @@ def test_the_run_records_params_metrics_lineage_importance_and_tags() -> None:
         **{f"holdout_{k}": v for k, v in result.metrics.items()},
         **{f"train_{k}": v for k, v in result.train_metrics.items()},
     }
-    assert run.datasets == (DatasetLineage(uri=URI, rows=ROWS, digest=table_digest(table)),)
+    assert run.datasets == (
+        DatasetLineage(uri=URI, rows=ROWS, digest=table_digest(table), columns=column_types(table)),
+    )
     assert "feature_importance.json" in run.tables
     importance = ports.tracker.tables[(result.run_id, "feature_importance.json")]
     assert importance["feature"].tolist() == ["temp", "weekday", "holiday"]
-    assert list(importance.columns) == ["feature", "importance"]
+    assert list(importance.columns) == ["feature", "importance", "share"]
     assert run.tags["podium.gate"] == "passed"
     assert ports.registry.get_version("rides", 1).run_id == result.run_id
     assert run.tags["podium.job"] == "training"

@@ -27,7 +27,7 @@ from podium.adapters.sklearn.framework import SklearnFramework
 from podium.application import TuningService
 from podium.domain.dataset import FeatureKind, Task
 from podium.domain.errors import ConfigError, DataSchemaError, ModelError
-from podium.domain.lineage import table_digest
+from podium.domain.lineage import column_types, table_digest
 from podium.domain.model import DatasetLineage, FittedModel, RunStatus
 from podium.domain.study import Objective, SearchBudget
 from podium.domain.tuning import TuningRequest
@@ -191,7 +191,13 @@ def test_the_run_records_the_search_the_best_trial_and_a_table_of_every_trial() 
     assert run.metrics["best_cv_rmse"] == pytest.approx(result.best_value)
     assert run.metrics["trials_complete"] == 3
     assert run.datasets == (
-        DatasetLineage(uri=URI, rows=DAYS, digest=table_digest(world.table), context="tuning"),
+        DatasetLineage(
+            uri=URI,
+            rows=DAYS,
+            digest=table_digest(world.table),
+            context="tuning",
+            columns=column_types(world.table),
+        ),
     )
     trials = world.tracker.tables[(result.run_id, "trials.json")]
     assert trials["param.shift"].tolist() == [40, 0, -40]

@@ -10,24 +10,16 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-import botocore.exceptions
 import yaml
 from cloudpathlib import AnyPath, CloudPath, S3Client, S3Path
-from cloudpathlib.exceptions import CloudPathException
 from pydantic import JsonValue
 from typing_extensions import override
 
+from podium.adapters.cloudpath.errors import access_errors, require_s3
 from podium.adapters.cloudpath.local import partial_path, remove_partial
 from podium.domain.errors import StorageError
 from podium.ports import DocumentStore
 from podium.ports.document_store import DOCUMENT_SUFFIXES
-
-_ACCESS_ERRORS = (
-    OSError,
-    CloudPathException,
-    botocore.exceptions.BotoCoreError,
-    botocore.exceptions.ClientError,
-)
 
 
 class CloudPathDocumentStore(DocumentStore):
@@ -57,7 +49,7 @@ class CloudPathDocumentStore(DocumentStore):
                 path.write_text(text)
             else:
                 _replace(path, text, uri)
-        except _ACCESS_ERRORS as exc:
+        except access_errors() as exc:
             raise StorageError(
                 f"{uri}: could not write ({_one_line(exc)}); check the path, permissions and "
                 "credentials; nothing was written"
@@ -71,13 +63,14 @@ class CloudPathDocumentStore(DocumentStore):
             text = path.read_text()
         except FileNotFoundError as exc:
             raise StorageError(f"{uri}: no document there; check the path") from exc
-        except _ACCESS_ERRORS as exc:
+        except access_errors() as exc:
             raise StorageError(f"{uri}: could not read ({_one_line(exc)})") from exc
         return parse(text, suffix, uri)
 
     def _locate(self, uri: str) -> CloudPath | Path:
         try:
             if uri.startswith("s3://"):
+                require_s3(uri)
                 if self._s3_client is None:
                     self._s3_client = S3Client(
                         endpoint_url=self._s3_endpoint_url,
@@ -86,7 +79,7 @@ class CloudPathDocumentStore(DocumentStore):
                     )
                 return S3Path(uri, client=self._s3_client)
             return AnyPath(uri)
-        except _ACCESS_ERRORS as exc:
+        except access_errors() as exc:
             raise StorageError(f"{uri}: not a usable location ({_one_line(exc)})") from exc
 
 

@@ -7,22 +7,18 @@ Parquet keeps every pandas dtype. Csv keeps values but not types: datetimes read
 gap reads back as floats, and strings that look like numbers or booleans read back as such.
 """
 
-import functools
-import importlib
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import boto3.exceptions
-import botocore.exceptions
 import pandas as pd
 import pyarrow as pa
 from cloudpathlib import AnyPath, CloudPath, S3Client, S3Path
-from cloudpathlib.exceptions import CloudPathException
 from typing_extensions import override
 
+from podium.adapters.cloudpath.errors import access_errors, require_s3
 from podium.adapters.cloudpath.local import partial_path, remove_partial
 from podium.adapters.cloudpath.streaming import parquet_writer, stream
 from podium.domain.errors import StorageError
@@ -76,7 +72,7 @@ class CloudPathTableStore(TableStore):
                 f"{uri}: not a valid {suffix[1:]} file ({_one_line(exc)}); rewrite it or fix "
                 "the path"
             ) from exc
-        except _access_errors() as exc:
+        except access_errors() as exc:
             raise StorageError(
                 f"{uri}: could not read ({_one_line(exc)}); check the path, permissions and "
                 "credentials"
@@ -96,7 +92,7 @@ class CloudPathTableStore(TableStore):
                 f"{uri}: the table cannot be written as {suffix[1:]} ({_one_line(exc)}); convert "
                 "the offending column to plain values; nothing was written"
             ) from exc
-        except _access_errors() as exc:
+        except access_errors() as exc:
             raise StorageError(
                 f"{uri}: could not write ({_one_line(exc)}); check the path, permissions and "
                 "credentials; nothing was written"
@@ -115,7 +111,7 @@ class CloudPathTableStore(TableStore):
         if not _is_file(path, uri):
             raise StorageError(f"{uri}: no table there; check the path")
         yield from stream(
-            path, suffix, uri, batch_rows, columns=columns, access_errors=_access_errors()
+            path, suffix, uri, batch_rows, columns=columns, access_errors=access_errors()
         )
 
     @override
@@ -124,7 +120,7 @@ class CloudPathTableStore(TableStore):
         path = self._locate(uri)
         if _checked_suffix(path, uri) != ".parquet":
             raise StorageError(f"{uri}: a streamed table is written as parquet; use .parquet")
-        with parquet_writer(path, uri, _access_errors()) as writer:
+        with parquet_writer(path, uri, access_errors()) as writer:
             yield writer
 
     @override
@@ -133,7 +129,7 @@ class CloudPathTableStore(TableStore):
         try:
             if path.is_file():
                 path.unlink()
-        except _access_errors() as exc:
+        except access_errors() as exc:
             raise StorageError(
                 f"{uri}: could not remove the table ({_one_line(exc)}); check permissions"
             ) from exc
@@ -150,9 +146,10 @@ class CloudPathTableStore(TableStore):
     def _locate(self, uri: str) -> CloudPath | Path:
         try:
             if uri.startswith("s3://"):
+                require_s3(uri)
                 return S3Path(uri, client=self._s3())
             return AnyPath(uri)
-        except _access_errors() as exc:
+        except access_errors() as exc:
             raise StorageError(
                 f"{uri}: not a usable location ({_one_line(exc)}); check the URI and that the "
                 "cloudpathlib extra for its scheme is installed"
@@ -171,7 +168,7 @@ class CloudPathTableStore(TableStore):
 def _is_file(path: CloudPath | Path, uri: str) -> bool:
     try:
         return path.is_file()
-    except _access_errors() as exc:
+    except access_errors() as exc:
         raise StorageError(
             f"{uri}: could not check for a table ({_one_line(exc)}); check permissions, "
             "credentials and the endpoint"
@@ -218,28 +215,6 @@ def _upload(table: pd.DataFrame, path: CloudPath, suffix: str, uri: str) -> None
         local = Path(folder) / path.name
         _serialize(table, local, suffix)
         path.upload_from(local, force_overwrite_to_cloud=True)
-
-
-@functools.cache
-def _access_errors() -> tuple[type[Exception], ...]:
-    """What the file system and the cloud SDKs raise when storage cannot be reached or used."""
-    errors: list[type[Exception]] = [
-        OSError,
-        CloudPathException,
-        botocore.exceptions.BotoCoreError,
-        botocore.exceptions.ClientError,
-        boto3.exceptions.Boto3Error,
-    ]
-    # The gs and az SDKs are optional extras; their errors only need catching when installed.
-    for module, name in (
-        ("google.api_core.exceptions", "GoogleAPIError"),
-        ("azure.core.exceptions", "AzureError"),
-    ):
-        try:
-            errors.append(getattr(importlib.import_module(module), name))
-        except ImportError:
-            continue
-    return tuple(errors)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -10,7 +10,8 @@ from lightgbm.basic import LightGBMError
 from typing_extensions import override
 
 from podium.adapters.lightgbm.framework import LightGBMFramework
-from podium.adapters.sklearn.framework import as_pipeline, fitted_kinds, plain_columns
+from podium.adapters.sklearn.framework import as_pipeline
+from podium.adapters.sklearn.inputs import model_inputs
 from podium.domain.dataset import Task
 from podium.domain.errors import ModelError
 from podium.domain.explanation import BIAS
@@ -53,7 +54,7 @@ class LightGBMExplainer(Explainer):
         if features.empty:
             return pd.DataFrame(columns=[*model.features, BIAS], dtype="float64")
         try:
-            prepared = pipeline[0].transform(plain_columns(features, fitted_kinds(pipeline)))
+            prepared = pipeline[0].transform(model_inputs(pipeline, features))
             raw = pipeline[-1].predict(prepared, pred_contrib=True)
         except (LightGBMError, ValueError, TypeError) as exc:
             raise ModelError(f"LightGBM contributions failed: {exc}") from exc

@@ -17,8 +17,8 @@ from podium.adapters.sklearn.framework import (
     SklearnPipelineFramework,
     as_pipeline,
     fit_pipeline,
-    plain_columns,
 )
+from podium.adapters.sklearn.inputs import INPUTS_STEP, as_numbers, as_objects
 from podium.domain.dataset import FeatureKind, Task
 from podium.domain.errors import ConfigError, ModelError
 from podium.domain.model import FittedModel
@@ -28,8 +28,9 @@ from podium.domain.schema import describe_features
 class LightGBMFramework(SklearnPipelineFramework):
     """`LGBMRegressor` or `LGBMClassifier` behind an ordinal encoding of categorical columns.
 
-    Categories become integer codes that LightGBM splits on natively; missing and unseen
-    categories become missing values, which LightGBM routes on its own.
+    Categories become integer codes that LightGBM splits on natively; missing values (`None`,
+    NaN, `pd.NA`) and unseen categories become NaN, which LightGBM routes on its own, and numbers
+    of any numeric dtype become float64.
     """
 
     name = "lightgbm"
@@ -66,26 +67,13 @@ class LightGBMFramework(SklearnPipelineFramework):
         estimator = cls(**options)
         categorical = [c for c, k in kinds.items() if k is FeatureKind.CATEGORICAL]
         numeric = [c for c, k in kinds.items() if k is FeatureKind.NUMERIC]
-        prepare = ColumnTransformer(
-            [
-                (
-                    FeatureKind.CATEGORICAL.value,
-                    OrdinalEncoder(
-                        handle_unknown="use_encoded_value",
-                        unknown_value=np.nan,
-                        encoded_missing_value=np.nan,
-                    ),
-                    categorical,
-                ),
-                (FeatureKind.NUMERIC.value, "passthrough", numeric),
-            ],
-            verbose_feature_names_out=False,
-        ).set_output(transform="pandas")
-        pipeline = Pipeline([("prepare", prepare), ("model", estimator)])
+        pipeline = Pipeline(
+            [(INPUTS_STEP, _preprocessor(categorical, numeric)), ("model", estimator)]
+        )
         try:
             fit_pipeline(
                 pipeline,
-                plain_columns(features, kinds),
+                features.loc[:, list(kinds)],
                 target,
                 model__categorical_feature=categorical,
             )
@@ -114,3 +102,28 @@ class LightGBMFramework(SklearnPipelineFramework):
             .rename_axis("feature")
             .reset_index(name="importance")
         )
+
+
+def _preprocessor(categorical: list[str], numeric: list[str]) -> ColumnTransformer:
+    """Categories as plain objects with NaN for any missing value, then ordinal codes; numbers
+    as float64; a DataFrame, so that the booster knows its columns by name."""
+    codes = Pipeline(
+        [
+            ("objects", as_objects()),
+            (
+                "codes",
+                OrdinalEncoder(
+                    handle_unknown="use_encoded_value",
+                    unknown_value=np.nan,
+                    encoded_missing_value=np.nan,
+                ),
+            ),
+        ]
+    )
+    return ColumnTransformer(
+        [
+            (FeatureKind.CATEGORICAL.value, codes, categorical),
+            (FeatureKind.NUMERIC.value, as_numbers(), numeric),
+        ],
+        verbose_feature_names_out=False,
+    ).set_output(transform="pandas")

@@ -55,6 +55,11 @@ class InMemoryModelFramework(ModelFramework):
         )
 
     @override
+    def describe(self, model: FittedModel) -> tuple[str, dict[str, JsonValue]]:
+        # The constant is all the model learned; `shift` is folded into it.
+        return f"{__name__}.{type(self).__qualname__}", {}
+
+    @override
     def predict(self, model: FittedModel, features: pd.DataFrame) -> np.ndarray:
         _check_features(model, features)
         if isinstance(model.estimator, pd.Series):

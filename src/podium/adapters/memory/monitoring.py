@@ -46,11 +46,38 @@ class InMemoryChartRenderer(ChartRenderer):
         title: str,
         xlabel: str,
         reference_line: float | None = None,
+        highlight: Sequence[bool] | None = None,
+        legend: tuple[str, str] | None = None,
+        notes: Sequence[str] | None = None,
     ) -> bytes:
-        if len(labels) != len(values):
-            raise ValueError(f"{len(labels)} labels for {len(values)} values")
+        for name, other in (("values", values), ("highlight", highlight), ("notes", notes)):
+            if other is not None and len(other) != len(labels):
+                raise ValueError(f"{len(labels)} labels for {len(other)} {name}")
         self.charts.append(
-            {"labels": list(labels), "values": list(values), "title": title, "line": reference_line}
+            {
+                "labels": list(labels),
+                "values": list(values),
+                "title": title,
+                "xlabel": xlabel,
+                "line": reference_line,
+                "highlight": None if highlight is None else list(highlight),
+                "legend": legend,
+                "notes": None if notes is None else list(notes),
+            }
+        )
+        return PNG_SIGNATURE
+
+    @override
+    def search_chart(
+        self,
+        scores: Sequence[float | None],
+        *,
+        minimize: bool,
+        title: str,
+        ylabel: str,
+    ) -> bytes:
+        self.charts.append(
+            {"scores": list(scores), "minimize": minimize, "title": title, "ylabel": ylabel}
         )
         return PNG_SIGNATURE
 

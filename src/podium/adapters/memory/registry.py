@@ -10,7 +10,7 @@ from typing_extensions import override
 
 from podium.domain.errors import AliasConflictError, RegistryError
 from podium.domain.model import FittedModel, ModelVersion
-from podium.domain.promotion import AliasChange, AliasEvent
+from podium.domain.promotion import AliasChange, AliasEvent, outside_move
 from podium.domain.redaction import redact
 from podium.ports import ModelRegistry
 
@@ -91,6 +91,9 @@ class InMemoryModelRegistry(ModelRegistry):
             if change.outcome == "moved" and change.to_version is not None:
                 self._entry(name, change.to_version)
             history = self.histories.setdefault(key, [])
+            outside = outside_move(change.alias, history, current)
+            if outside is not None:
+                history.append(outside)
             event = AliasEvent(**change.model_dump(), sequence=len(history) + 1, at=self._clock())
             history.append(event)
             if change.outcome == "moved":
@@ -103,7 +106,18 @@ class InMemoryModelRegistry(ModelRegistry):
     @override
     def alias_history(self, name: str, alias: str) -> list[AliasEvent]:
         self._known(name)
-        return list(self.histories.get((name, alias), []))
+        history = list(self.histories.get((name, alias), []))
+        outside = outside_move(alias, history, self.aliases.get((name, alias)))
+        return [*history, outside] if outside is not None else history
+
+    def move_alias_outside(self, name: str, alias: str, version: int | None) -> None:
+        """Point `alias` at `version` (None: remove it) without recording it, as another tool
+        moving the registry's alias would."""
+        with self._lock:
+            if version is None:
+                self.aliases.pop((name, alias), None)
+            else:
+                self.aliases[(name, alias)] = version
 
     def _aliased(self, name: str, alias: str) -> ModelVersion:
         found = self.get_alias(name, alias)

@@ -55,6 +55,8 @@ class InMemoryTuner(Tuner):
     def __init__(self, candidates: Sequence[Mapping[str, JsonValue]] | None = None) -> None:
         self._candidates = None if candidates is None else [dict(c) for c in candidates]
         self.searches: list[tuple[SearchSpace, SearchBudget]] = []
+        self.about: dict[str, str] = {}
+        """What the last search was told it is for."""
 
     @override
     def settings(self) -> dict[str, str]:
@@ -68,8 +70,10 @@ class InMemoryTuner(Tuner):
         *,
         objective: Objective,
         budget: SearchBudget,
+        about: Mapping[str, str] | None = None,
     ) -> StudyResult:
         self.searches.append((space, budget))
+        self.about = dict(about or {})
         candidates = self._candidates
         if candidates is None:
             try:

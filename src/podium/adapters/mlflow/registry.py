@@ -7,12 +7,13 @@ Model files are saved and loaded by `mlflow_model_files`; aliases and their hist
 import json
 import re
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
-from mlflow.entities import LoggedModel, LoggedModelStatus
+from mlflow.entities import LoggedModel, LoggedModelStatus, Metric, Run
 from mlflow.entities.model_registry import ModelVersion as MlflowModelVersion
 from mlflow.exceptions import MlflowException
 from typing_extensions import override
@@ -45,10 +46,12 @@ from podium.ports import ModelRegistry
 class MlflowModelRegistry(ModelRegistry):
     """Model versions in an MLflow registry, each backed by an MLflow logged model of its run.
 
-    A version's model is saved with `mlflow.sklearn` in the skops format, with the signature
-    inferred from the input example, its first rows as MLflow's input example, and pinned pip
-    requirements. The fitted model's framework, task and features are kept in the MLmodel
-    metadata under `podium`, so version tags are exactly the caller's. An alias's history is
+    A version's model is saved in the skops format with a `sklearn` and a `python_function`
+    flavor (see `mlflow_model_files`), a signature from the model's input schema, the input
+    example's first rows as MLflow's input example, and pinned pip requirements; the logged
+    model carries the run's params and metrics as they are when it is registered. The fitted
+    model's framework, task and features are kept in the MLmodel metadata under `podium`, so
+    version tags are exactly the caller's. An alias's history is
     kept in tags of the registered model, one per change, and changes of one alias wait up to
     `alias_lock_wait` seconds for each other; a lock older than `alias_lock_stale_after` seconds
     is taken over (see `mlflow_aliases`). A registration that fails part-way deletes its logged
@@ -98,9 +101,10 @@ class MlflowModelRegistry(ModelRegistry):
             )
         example = input_example.loc[:, list(model.features)]
         with translated(RegistryError, f"storing model {name!r} of run {run_id!r}", self._where):
-            experiment_id = self._client.get_run(run_id).info.experiment_id
+            run = self._client.get_run(run_id)
+            experiment_id = run.info.experiment_id
             self._leftovers.sweep(experiment_id, name)
-            logged = self._log_model(model, example, experiment_id, name=name, run_id=run_id)
+            logged = self._log_model(model, example, run, name=name)
         clean = {key: redact(value) for key, value in (tags or {}).items()}
         return self._register_version(logged, name=name, run_id=run_id, tags=clean)
 
@@ -168,21 +172,31 @@ class MlflowModelRegistry(ModelRegistry):
         self,
         model: FittedModel,
         example: pd.DataFrame,
-        experiment_id: str,
+        run: Run,
         *,
         name: str,
-        run_id: str,
     ) -> LoggedModel:
-        """Save `model` as an MLflow logged model of the run; none is left when this raises,
-        or the error says what is (see `mlflow_leftovers`)."""
+        """Save `model` as an MLflow logged model of `run`, with the run's params and metrics
+        so far; none is left when this raises, or the error says what is (see
+        `mlflow_leftovers`)."""
+        run_id = run.info.run_id
         logged = self._client.create_logged_model(
-            experiment_id,
+            run.info.experiment_id,
             name=name,
             source_run_id=run_id,
+            params=dict(run.data.params),
             model_type=model.framework,
             tags={REGISTRAR_TAG: registrar()},
         )
         try:
+            if run.data.metrics:
+                # A metric logged with a model id is the logged model's too (MLflow 3).
+                stamp = int(time.time() * 1000)
+                metrics = [
+                    Metric(k, v, stamp, 0, model_id=logged.model_id, run_id=run_id)
+                    for k, v in run.data.metrics.items()
+                ]
+                self._client.log_batch(run_id, metrics=metrics, synchronous=True)
             with tempfile.TemporaryDirectory(prefix="podium-model-") as folder:
                 local = Path(folder) / "model"
                 mlflow_model_files.save(model, example, local, name=name, model_id=logged.model_id)

@@ -8,9 +8,22 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
 import pandas as pd
-from mlflow.entities import Dataset, DatasetInput, InputTag, LifecycleStage, Metric, Param, RunTag
+from mlflow.entities import (
+    Dataset,
+    DatasetInput,
+    InputTag,
+    LifecycleStage,
+    Metric,
+    Param,
+    RunInputs,
+    RunTag,
+)
 from mlflow.exceptions import MlflowException
-from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT, MLFLOW_PARENT_RUN_ID
+from mlflow.utils.mlflow_tags import (
+    MLFLOW_DATASET_CONTEXT,
+    MLFLOW_LOGGED_ARTIFACTS,
+    MLFLOW_PARENT_RUN_ID,
+)
 from typing_extensions import override
 
 from podium.adapters.mlflow.common import (
@@ -41,10 +54,13 @@ _STATUS = {
 }
 _WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
     # The column/data layout of `MlflowClient.log_table`, so the MLflow UI can show the table.
-    ".json": lambda table, path: table.to_json(path, orient="split", index=False),
+    ".json": lambda table, path: table.to_json(
+        path, orient="split", index=False, date_format="iso"
+    ),
     ".csv": lambda table, path: table.to_csv(path, index=False),
     ".parquet": lambda table, path: table.to_parquet(path, index=False),
 }
+_MLFLOW_TABLE_SUFFIXES = (".json", ".parquet")  # those `mlflow.load_table` reads
 
 
 class MlflowExperimentTracker(ExperimentTracker):
@@ -133,6 +149,16 @@ class MlflowExperimentTracker(ExperimentTracker):
                 self._client.log_artifact(run_id, str(local), artifact_path=folder_in_run)
             if name not in logged:
                 self._client.set_tag(run_id, _TABLES_TAG, json.dumps([*logged, name]))
+            if path.suffix in _MLFLOW_TABLE_SUFFIXES:
+                self._mark_table(run_id, name)
+
+    def _mark_table(self, run_id: str, name: str) -> None:
+        # The tag `mlflow.log_table` keeps: `mlflow.load_table` and the UI find tables by it.
+        tags = self._client.get_run(run_id).data.tags
+        marked: list[dict[str, str]] = json.loads(tags.get(MLFLOW_LOGGED_ARTIFACTS, "[]"))
+        entry = {"path": name, "type": "table"}
+        if entry not in marked:
+            self._client.set_tag(run_id, MLFLOW_LOGGED_ARTIFACTS, json.dumps([*marked, entry]))
 
     @override
     def log_figure(self, run_id: str, png: bytes, name: str) -> None:
@@ -156,7 +182,8 @@ class MlflowExperimentTracker(ExperimentTracker):
             name=PurePosixPath(urlparse(lineage.uri).path).name or lineage.uri,
             digest=lineage.digest,
             source_type=_source_type(lineage.uri),
-            source=json.dumps({"uri": lineage.uri}),
+            source=json.dumps({"uri": _loadable(lineage.uri)}),
+            schema=_schema(lineage.columns),
             profile=json.dumps({"num_rows": lineage.rows}),
         )
         context = InputTag(MLFLOW_DATASET_CONTEXT, lineage.context)
@@ -209,7 +236,7 @@ class MlflowExperimentTracker(ExperimentTracker):
             metrics=dict(run.data.metrics),
             tags={k: v for k, v in tags.items() if not _is_internal(k)},
             parent_run_id=tags.get(MLFLOW_PARENT_RUN_ID),
-            datasets=_lineages(tags),
+            datasets=_lineages(tags, _columns(run.inputs)),
             tables=tuple(_tables(tags)),
             figures=tuple(_names(tags, _FIGURES_TAG)),
         )
@@ -289,14 +316,48 @@ def _names(tags: Mapping[str, str], tag: str) -> list[str]:
     return names
 
 
-def _lineages(tags: Mapping[str, str]) -> tuple[DatasetLineage, ...]:
+def _loadable(uri: str) -> str:
+    # `mlflow.data.get_source(...).load()` needs an absolute location; a relative path is
+    # resolved against the working folder, as the table store resolved it.
+    return absolute_uri(uri) if _source_type(uri) == "local" else uri
+
+
+def _schema(columns: tuple[tuple[str, str], ...]) -> str | None:
+    if not columns:
+        return None
+    specs = [{"type": kind, "name": name, "required": True} for name, kind in columns]
+    return json.dumps({"mlflow_colspec": specs})
+
+
+def _columns(inputs: RunInputs | None) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
+    """The columns of each dataset input, by context and digest, from its schema."""
+    found: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+    for entry in inputs.dataset_inputs if inputs is not None else []:
+        context = next((t.value for t in entry.tags if t.key == MLFLOW_DATASET_CONTEXT), None)
+        schema = json.loads(entry.dataset.schema or "{}")
+        specs = schema.get("mlflow_colspec", []) if isinstance(schema, dict) else []
+        if context is not None:
+            key = (context, entry.dataset.digest)
+            found[key] = tuple((str(s["name"]), str(s["type"])) for s in specs)
+    return found
+
+
+def _lineages(
+    tags: Mapping[str, str], columns: Mapping[tuple[str, str], tuple[tuple[str, str], ...]]
+) -> tuple[DatasetLineage, ...]:
     fields: dict[str, dict[str, str]] = {}
     for key, value in tags.items():
         if key.startswith(_DATA_TAG):
             context, _, field = key.removeprefix(_DATA_TAG).rpartition(".")
             fields.setdefault(context, {})[field] = value
     return tuple(
-        DatasetLineage(uri=f["uri"], rows=int(f["rows"]), digest=f["digest"], context=context)
+        DatasetLineage(
+            uri=f["uri"],
+            rows=int(f["rows"]),
+            digest=f["digest"],
+            context=context,
+            columns=columns.get((context, f["digest"]), ()),
+        )
         for context, f in sorted(fields.items())
         if {"uri", "rows", "digest"} <= f.keys()
     )

@@ -7,7 +7,7 @@ podium reports progress and failed trials itself.
 import random
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from podium.domain.errors import ConfigError, StorageError
 from podium.domain.metrics import Direction
 from podium.domain.search_space import SearchSpace
+from podium.domain.study import Objective
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
@@ -103,6 +104,15 @@ def open_study(plan: StudyPlan, *, worker: int, load_if_exists: bool = True) -> 
             " choose another study name"
         )
     return study
+
+
+def describe_study(study: optuna.Study, objective: Objective, about: Mapping[str, str]) -> None:
+    """Name the study's value after the objective's metric, and keep `about` (what the search
+    is for) as user attrs, so optuna-dashboard shows what the study tuned."""
+    with quiet():
+        study.set_metric_names([objective.metric])
+    for key, value in about.items():
+        study.set_user_attr(key, value)
 
 
 @contextmanager

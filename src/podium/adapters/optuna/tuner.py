@@ -8,7 +8,7 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -18,7 +18,13 @@ from typing import Self
 from optuna.trial import FrozenTrial
 from typing_extensions import override
 
-from podium.adapters.optuna.study import SamplerName, StudyPlan, masked, open_study
+from podium.adapters.optuna.study import (
+    SamplerName,
+    StudyPlan,
+    describe_study,
+    masked,
+    open_study,
+)
 from podium.adapters.optuna.worker import Tally, best_value, run_child, run_worker, study_trials
 from podium.adapters.trials.common import TrialProgress, logger, spawn_context
 from podium.domain.errors import ConfigError, PodiumError
@@ -89,6 +95,7 @@ class OptunaTuner(Tuner):
         *,
         objective: Objective,
         budget: SearchBudget,
+        about: Mapping[str, str] | None = None,
     ) -> StudyResult:
         n_trials = budget.n_trials
         if self._sampler == "grid":
@@ -113,6 +120,7 @@ class OptunaTuner(Tuner):
                 salt=_salt() if self._storage else 0,
             )
             study = open_study(plan, worker=0, load_if_exists=self._load_if_exists)
+            describe_study(study, objective, about or {})
             with (
                 TrialProgress(n_trials, objective, bar=self._show_progress) as progress,
                 _Workers(plan, evaluator, self._n_workers - 1) as workers,

@@ -36,6 +36,7 @@ from podium.ports import TrialEvaluator, TrialReporter
 ERROR_ATTR = "podium.error"
 OVER_BUDGET_ATTR = "podium.over_budget"
 WORKER_ATTR = "podium.worker"
+PRUNED_ATTR = "podium.pruned"
 _STATES = {
     OptunaState.COMPLETE: TrialState.COMPLETE,
     OptunaState.PRUNED: TrialState.PRUNED,
@@ -141,7 +142,11 @@ def to_result(trial: FrozenTrial) -> TrialResult:
         params={name: plain_value(value) for name, value in trial.params.items()},
         state=state,
         value=trial.value if state is TrialState.COMPLETE else None,
-        fold_scores=tuple(trial.intermediate_values[s] for s in sorted(trial.intermediate_values)),
+        fold_scores=tuple(
+            trial.intermediate_values[s]
+            for s in sorted(trial.intermediate_values)
+            if not math.isnan(trial.intermediate_values[s])  # the mark of a pruned trial
+        ),
         duration_s=None if trial.duration is None else trial.duration.total_seconds(),
         error=error,
     )
@@ -199,6 +204,10 @@ class _Reporter(TrialReporter):
     def report(self, step: int, score: float) -> None:
         self._trial.report(score, step)
         if self._pruning and self._trial.should_prune():
+            # Optuna gives a pruned trial its last reported score as its value, which can look
+            # better than every complete trial's mean; a NaN after it leaves the value unset.
+            self._trial.report(math.nan, step + 1)
+            self._trial.set_user_attr(PRUNED_ATTR, f"after fold {step + 1}")
             raise TrialPruned(f"fold {step + 1} scored {score:.5g}, worse than the median")
 
 

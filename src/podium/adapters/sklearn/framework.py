@@ -1,8 +1,11 @@
 """scikit-learn models: a preprocessing `ColumnTransformer` and any estimator under `sklearn.`.
 
-Every model this module and `lightgbm_framework` fit is a scikit-learn `Pipeline` whose first step
-turns the raw feature columns into what the estimator takes, so prediction needs nothing but
-the pipeline and the raw columns.
+Every model this module and `lightgbm_framework` fit is a scikit-learn `Pipeline` whose first step,
+`inputs`, turns the raw feature columns into what the estimator takes: every preparation that can
+change a prediction (any kind of missing value, pandas categories and nullable dtypes, unseen
+categories) is a standard scikit-learn piece inside the saved pipeline, so the pipeline predicts
+the same on the same rows with or without podium. Pipelines saved before that (first step
+`prepare`) get their inputs prepared as when they were fitted (`sklearn.inputs.plain_columns`).
 """
 
 import importlib
@@ -19,6 +22,12 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 from typing_extensions import override
 
+from podium.adapters.sklearn.inputs import (
+    INPUTS_STEP,
+    as_numbers,
+    as_objects,
+    model_inputs,
+)
 from podium.domain.dataset import FeatureKind, Task
 from podium.domain.errors import ConfigError, ModelError
 from podium.domain.model import FittedModel
@@ -49,6 +58,13 @@ class SklearnPipelineFramework(ModelFramework):
             return None
         return np.asarray(as_pipeline(model).classes_)
 
+    @override
+    def describe(self, model: FittedModel) -> tuple[str, dict[str, JsonValue]]:
+        estimator = as_pipeline(model).steps[-1][1]
+        kind = type(estimator)
+        params = estimator.get_params(deep=False)
+        return f"{kind.__module__}.{kind.__qualname__}", {k: _plain(v) for k, v in params.items()}
+
     def _call(self, model: FittedModel, method: str, features: pd.DataFrame) -> Any:
         missing = [c for c in model.features if c not in features.columns]
         if missing:
@@ -60,51 +76,26 @@ class SklearnPipelineFramework(ModelFramework):
             dtype = pipeline.classes_.dtype if model.task is Task.CLASSIFICATION else float
             return np.empty(0, dtype=dtype)
         try:
-            return getattr(pipeline, method)(plain_columns(features, fitted_kinds(pipeline)))
+            return getattr(pipeline, method)(model_inputs(pipeline, features))
         except (ValueError, TypeError) as exc:
             raise ModelError(f"{model.framework} {method} failed: {exc}") from exc
 
 
-def plain_columns(features: pd.DataFrame, kinds: Mapping[str, FeatureKind]) -> pd.DataFrame:
-    """The `kinds` columns of `features` in plain dtypes: float64 numbers, object categories.
-
-    Missing values become NaN whatever their dtype (`pd.NA` in nullable columns, `None`), and
-    categories become strings, so that a batch arrives at the encoders as the training table
-    did even when its own dtypes differ (an all-missing column, a pandas category, a nullable
-    boolean). Raises `ModelError` naming a numeric column whose values are not numbers.
-    """
-    columns: dict[str, np.ndarray | pd.Series] = {}
-    for column, kind in kinds.items():
-        values = features[column]
-        if kind is FeatureKind.NUMERIC:
-            try:
-                columns[column] = values.to_numpy(dtype="float64", na_value=np.nan)
-            except (ValueError, TypeError) as exc:
-                raise ModelError(
-                    f"feature column {column!r} holds values that are not numbers"
-                ) from exc
-        else:
-            text = values.astype(str).to_numpy(dtype=object)
-            text[values.isna().to_numpy()] = np.nan
-            # An explicit object dtype: pandas 3 would infer its own string dtype from the
-            # array, a conversion the encoders undo at once (a third of prediction time).
-            columns[column] = pd.Series(text, index=features.index, dtype=object)
-    return pd.DataFrame(columns, index=features.index)
-
-
-def fitted_kinds(pipeline: Pipeline) -> dict[str, FeatureKind]:
-    """The kind of each input column of a fitted pipeline, read off its preprocessor."""
-    kinds: dict[str, FeatureKind] = {}
-    for name, _transformer, columns in pipeline[0].transformers:
-        kinds.update(dict.fromkeys(columns, FeatureKind(name)))
-    return {column: kinds[column] for column in pipeline[0].feature_names_in_}
+def _plain(value: object) -> JsonValue:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, np.generic):
+        plain: JsonValue = value.item()
+        return plain
+    return str(value)
 
 
 class SklearnFramework(SklearnPipelineFramework):
     """Any scikit-learn estimator named by its dotted path, behind imputation and encoding.
 
     Numeric columns are median-imputed; categorical ones are imputed with their most frequent
-    value and one-hot encoded, ignoring categories unseen at fit time.
+    value (any missing value: `None`, NaN, `pd.NA`) and one-hot encoded, ignoring categories
+    unseen at fit time.
     """
 
     name = "sklearn"
@@ -141,8 +132,8 @@ class SklearnFramework(SklearnPipelineFramework):
                 f" pick a scikit-learn {_ROLE[task]}"
             )
         estimator = self._estimator_class(**params)
-        pipeline = Pipeline([("prepare", _one_hot_preprocessor(kinds)), ("model", estimator)])
-        fit_pipeline(pipeline, plain_columns(features, kinds), target)
+        pipeline = Pipeline([(INPUTS_STEP, _one_hot_preprocessor(kinds)), ("model", estimator)])
+        fit_pipeline(pipeline, features.loc[:, list(kinds)], target)
         return FittedModel(
             framework=self.name,
             estimator=pipeline,
@@ -206,18 +197,24 @@ def fit_pipeline(
 
 
 def _one_hot_preprocessor(kinds: Mapping[str, FeatureKind]) -> ColumnTransformer:
+    """Numbers as float64, median-imputed; categories as plain objects, the most frequent one
+    for any missing value, then one-hot codes."""
     numeric = [c for c, k in kinds.items() if k is FeatureKind.NUMERIC]
     categorical = [c for c, k in kinds.items() if k is FeatureKind.CATEGORICAL]
     return ColumnTransformer(
         [
             (
                 FeatureKind.NUMERIC.value,
-                SimpleImputer(strategy="median", keep_empty_features=True),
+                make_pipeline(
+                    as_numbers(),
+                    SimpleImputer(strategy="median", keep_empty_features=True),
+                ),
                 numeric,
             ),
             (
                 FeatureKind.CATEGORICAL.value,
                 make_pipeline(
+                    as_objects(),
                     SimpleImputer(strategy="most_frequent", keep_empty_features=True),
                     OneHotEncoder(handle_unknown="ignore", sparse_output=False),
                 ),

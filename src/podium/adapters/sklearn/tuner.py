@@ -51,6 +51,7 @@ class _CandidateTuner(Tuner):
         *,
         objective: Objective,
         budget: SearchBudget,
+        about: Mapping[str, str] | None = None,
     ) -> StudyResult:
         candidates = self._candidates(space, budget)
         trials = score_candidates(
