@@ -168,13 +168,16 @@ def _params(kind: str) -> dict[str, Any]:
     return {"max_iter": 30, "random_state": 3}
 
 
-def _register(registry: MlflowModelRegistry, client: MlflowClient, name: str) -> None:
+def _register(
+    registry: MlflowModelRegistry, client: MlflowClient, name: str, artifacts: Path
+) -> None:
     task, kind = MODELS[name]
     table = training_table()
     target = table["y"] if task is Task.REGRESSION else table["band"]
     kinds = feature_kinds(table, FEATURES, source="memory://train")
     model = _framework(kind, task).fit(table, target, kinds=kinds, task=task, params=_params(kind))
-    run = client.create_run(client.create_experiment(name)).info.run_id
+    experiment = client.create_experiment(name, artifact_location=str(artifacts / name))
+    run = client.create_run(experiment).info.run_id
     registry.register(model, name=name, run_id=run, input_example=table.head(5))
     client.set_terminated(run)
 
@@ -242,7 +245,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, mlflow_template: Path) -> It
     registry = MlflowModelRegistry(tracking_uri)
     client = MlflowClient(tracking_uri)
     for name in MODELS:
-        _register(registry, client, name)
+        _register(registry, client, name, folder / "artifacts")
     with ExitStack() as servers:
         started = {}
         for name in MODELS:
