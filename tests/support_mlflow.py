@@ -58,28 +58,36 @@ def mlflow_server(
             start_new_session=True,
         )
     try:
-        _wait_until_healthy(url, server, log)
+        wait_until_up(f"{url}/health", server, log, "mlflow server")
         yield url
     finally:
-        # The workers stop in a few seconds; the test needs nothing of them, so do not wait long.
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
+        stop_server(server)
 
 
-def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path, what: str) -> None:
+    """Poll `url` until it answers 200; fail with `log` if `server` exits or takes too long."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"mlflow server exited with {server.returncode}:\n{log.read_text()}")
+            pytest.fail(f"{what} exited with {server.returncode}:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
+            with urllib.request.urlopen(url, timeout=2) as answer:
                 if answer.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(POLL_SECONDS)  # bounded by the deadline above
-    pytest.fail(f"mlflow server not healthy after {STARTUP_SECONDS} s:\n{log.read_text()}")
+    pytest.fail(f"{what} not up after {STARTUP_SECONDS} s:\n{log.read_text()}")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """Stop `server` and the workers of its session; the tests need nothing of them, so a
+    server that does not stop within a few seconds is killed."""
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=30)

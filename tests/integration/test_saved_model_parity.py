@@ -8,10 +8,8 @@ probabilities come out of all three with class names.
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -35,7 +33,7 @@ from podium.adapters.mlflow.registry import MlflowModelRegistry
 from podium.adapters.sklearn.framework import SklearnFramework
 from podium.domain.dataset import Task, feature_kinds
 from podium.ports import ModelFramework
-from support_mlflow import POLL_SECONDS, STARTUP_SECONDS, STOP_SECONDS, free_port
+from support_mlflow import free_port, stop_server, wait_until_up
 
 ROWS = 300
 MODELS = {
@@ -209,32 +207,6 @@ def _start_server(
     return server, f"http://127.0.0.1:{port}"
 
 
-def _wait_for_ping(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"mlflow models serve exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/ping", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(POLL_SECONDS)  # bounded by the deadline above
-    pytest.fail(f"mlflow models serve not up after {STARTUP_SECONDS} s:\n{log.read_text()}")
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is not None:
-        return
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, mlflow_template: Path) -> Iterator[Store]:
     """The four models registered in one SQLite store, each served by its own
@@ -250,10 +222,12 @@ def store(tmp_path_factory: pytest.TempPathFactory, mlflow_template: Path) -> It
         started = {}
         for name in MODELS:
             server, url = _start_server(f"models:/{name}/1", folder / name, tracking_uri)
-            servers.callback(_stop, server)
+            servers.callback(stop_server, server)
             started[name] = (server, url)
         for name, (server, url) in started.items():
-            _wait_for_ping(url, server, folder / name / "server.log")
+            wait_until_up(
+                f"{url}/ping", server, folder / name / "server.log", "mlflow models serve"
+            )
         yield Store(
             tracking_uri=tracking_uri,
             folder=folder,
